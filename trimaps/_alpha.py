@@ -33,9 +33,9 @@ def check_alpha(alpha: np.ndarray, name: str = "alpha") -> np.ndarray:
     if alpha.dtype == np.uint8 or alpha.dtype == np.bool_:
         return alpha
     if alpha.dtype.type in _FLOATS:
-        lo, hi = np.nanmin(alpha), np.nanmax(alpha)
         if np.isnan(alpha).any():
             raise ValueError(f"{name} contains NaN")
+        lo, hi = alpha.min(), alpha.max()
         if lo < 0 or hi > 1:
             raise ValueError(f"float {name} must lie in [0, 1], found [{lo:g}, {hi:g}]")
         return alpha

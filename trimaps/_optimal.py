@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trimaps._alpha import as_float, check_alpha
+from trimaps._alpha import check_alpha
 
 
 def optimal_trimap(alpha: np.ndarray, tol: float = 0.0) -> np.ndarray:
@@ -45,9 +45,12 @@ def optimal_trimap(alpha: np.ndarray, tol: float = 0.0) -> np.ndarray:
         else:
             bg, fg = alpha == 0, alpha == 1
     else:
-        a = as_float(alpha).astype(np.float64)
-        # A small epsilon so that tol = n / 255 includes level n despite rounding.
-        eps = 1e-9
+        a = alpha.astype(np.float64)
+        if alpha.dtype == np.uint8:
+            a /= 255
+        # So that tol = n / 255 includes level n despite float rounding (levels are
+        # 1/255 apart, far more than eps).
+        eps = 1e-6
         bg, fg = a <= tol + eps, a >= 1 - tol - eps
     out = np.full(alpha.shape, 0.5, np.float32)
     out[bg] = 0
