@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -71,7 +72,8 @@ def progress(*, transient: bool = False, disable: bool | None = None) -> Progres
 
 def fail(message: str) -> typer.Exit:
     """Print ``message`` as one error line and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # escape: file names and messages may hold [brackets] that rich would eat as markup
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 

@@ -6,6 +6,7 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from trimaps._cliutil import (
     EXIT_BAD_INPUT,
@@ -132,10 +133,12 @@ def generate(
         preset=preset.value,
         quiet=quiet,
     )
-    err_console.print(f"wrote {len(written)} file(s) to {out}", highlight=False)
+    err_console.print(f"wrote {len(written)} file(s) to {out}", highlight=False, markup=False)
     if failures:
         for message in failures:
-            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True
+            )
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -234,8 +237,10 @@ def demo(
         write_image(alpha_dir / name, alpha)
     types_path = out / "types.json"
     atomic_write_bytes(types_path, (json.dumps(SAMPLE_TYPES, indent=2) + "\n").encode())
-    console.print(f"sample mattes: {alpha_dir}/ ({', '.join(SAMPLE_TYPES)})", highlight=False)
-    console.print(f"AIM types:     {types_path}", highlight=False)
+    console.print(
+        f"sample mattes: {alpha_dir}/ ({', '.join(SAMPLE_TYPES)})", highlight=False, markup=False
+    )
+    console.print(f"AIM types:     {types_path}", highlight=False, markup=False)
     failed = False
     for kind in KINDS:
         written, failures = _generate_folder(
@@ -246,10 +251,14 @@ def demo(
             seed=seed,
             quiet=True,
         )
-        console.print(f"{kind + ':':<14} {len(written)} files in {out / kind}/", highlight=False)
+        console.print(
+            f"{kind + ':':<14} {len(written)} files in {out / kind}/", highlight=False, markup=False
+        )
         for message in failures:
             failed = True
-            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True
+            )
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
