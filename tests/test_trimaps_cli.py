@@ -220,6 +220,10 @@ def test_option_conflicts(tmp_path, gt_alpha_paths):
     assert r.exit_code == 2 and "needs --types" in r.stderr
     r = gen(src, "--out", tmp_path / "o", "--kind", "trimap", "--types", tmp_path / "t.json")
     assert r.exit_code == 2 and "--kind unified" in r.stderr
+    r = gen(src, "--out", tmp_path / "o", "--kind", "optimal", "--kernel", 5)
+    assert r.exit_code == 2 and "--kernel does not apply to --kind optimal" in r.stderr
+    r = gen(src, "--out", tmp_path / "o", "--kind", "trimap", "--tol", 3)
+    assert r.exit_code == 2 and "--tol applies to --kind optimal only" in r.stderr
     copy = tmp_path / "alpha"
     copy.mkdir()
     shutil.copy(gt_alpha_paths[0], copy)

@@ -170,6 +170,12 @@ def _generate_folder(
         raise UsageError(
             f"--types chooses the representation per file; it goes with --kind unified, not {kind}"
         )
+    from trimaps._generate import DEFAULT_KERNELS
+
+    if kernel is not None and DEFAULT_KERNELS[kind] is None:
+        raise UsageError(f"--kernel does not apply to --kind {kind} (it has no kernel)")
+    if tol and kind != "optimal":
+        raise UsageError(f"--tol applies to --kind optimal only, not {kind}")
     if out.resolve() == alpha_dir.resolve():
         raise UsageError(f"{out}: the output folder is the alpha folder; choose another --out")
     targets: dict[str, Path] = {}
