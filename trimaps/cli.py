@@ -156,7 +156,7 @@ def _generate_folder(
     label: str | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Run ``generate`` on a folder; return the files written and one message per failure."""
-    from trimaps._generate import file_rng, load_types, match_types, render
+    from trimaps._generate import DEFAULT_KERNELS, file_rng, load_types, match_types, render
     from trimaps.io import list_images, read_alpha, write_image
 
     files = list_images(alpha_dir)  # ImageError for a missing folder
@@ -170,8 +170,6 @@ def _generate_folder(
         raise UsageError(
             f"--types chooses the representation per file; it goes with --kind unified, not {kind}"
         )
-    from trimaps._generate import DEFAULT_KERNELS
-
     if kernel is not None and DEFAULT_KERNELS[kind] is None:
         raise UsageError(f"--kernel does not apply to --kind {kind} (it has no kernel)")
     if tol and kind != "optimal":
@@ -213,7 +211,11 @@ def _generate_folder(
                     aim_type=entry.type if entry is not None else None,
                     preset=preset,
                 )
-                written.append(write_image(out / f.with_suffix(".png").name, image))
+                target = out / f.with_suffix(".png").name
+                try:
+                    written.append(write_image(target, image))
+                except OSError as exc:  # disk full, no permission: name the output file
+                    raise ImageError(target, f"cannot write ({exc.strerror or exc})") from None
             except ImageError as exc:
                 failures.append(str(exc))
             bar.advance(task)
