@@ -5,6 +5,12 @@
 Writes docs/img/metrics/grad_conn.png: the ground truth and a degraded
 prediction, their Gaussian-gradient magnitudes (official gaussgradient after
 mat2gray), the Grad error map, the connectivity levels l and the Conn error map.
+
+    python docs/figures_metrics.py --ports
+
+also prints the table of docs/metrics.md that compares the official Grad and
+Conn with the GCA-Matting-style Python port on ../shared/testdata (read locally,
+nothing is written).
 """
 
 from __future__ import annotations
@@ -54,7 +60,73 @@ def degraded(gt: np.ndarray) -> np.ndarray:
     return pred
 
 
+def _port_conn(pred, gt, trimap, *, background_counts):
+    """GCA-Matting utils/evaluate.py's Conn, rewritten: np.arange thresholds, skimage labels."""
+    from skimage.measure import label
+
+    p, g = pred / 255.0, gt / 255.0
+    steps = np.arange(0, 1.1, 0.1)
+    level = -np.ones(p.shape)
+    for i in range(1, 11):
+        lab = label((p >= steps[i]) & (g >= steps[i]), connectivity=1)
+        counts = np.bincount(lab.ravel())
+        if background_counts:  # argmax over all labels, the background's 0 included
+            best = int(np.argmax(counts))
+        else:
+            best = int(np.argmax(counts[1:])) + 1 if len(counts) > 1 else -1
+        level[(level == -1) & (lab != best)] = steps[i - 1]
+    level[level == -1] = 1
+    phi = [1 - (a - level) * ((a - level) >= 0.15) for a in (p, g)]
+    return float(np.abs(phi[0] - phi[1])[trimap == 128].sum()) / 1000
+
+
+def _port_grad(pred, gt, trimap):
+    """GCA-Matting's Grad: the DIM kernel, but / 255 instead of mat2gray."""
+    import scipy.ndimage as ndi
+
+    h = M.gauss_gradient_kernel(1.4)
+
+    def amp(a):
+        return np.hypot(ndi.convolve(a, h, mode="nearest"), ndi.convolve(a, h.T, mode="nearest"))
+
+    return float(((amp(pred / 255.0) - amp(gt / 255.0)) ** 2)[trimap == 128].sum()) / 1000
+
+
+def compare_ports() -> None:
+    import os
+
+    from trimaps.io import read_alpha, read_trimap
+
+    data = Path(os.environ.get("MATTEKIT_TESTDATA", ROOT.parent / "shared" / "testdata"))
+    am = data / "matting" / "alphamatting"
+    names = sorted(p.stem for p in (am / "gt_alpha").glob("*.png"))
+    if not names:
+        raise SystemExit(f"no test data in {am}")
+    cols = ["Grad", "Grad /255", "Conn", "Conn bg+arange", "Conn arange"]
+    for kind in ("blurred", "blurred x 0.9"):
+        sums = np.zeros(len(cols))
+        for name in names:
+            gt = read_alpha(am / "gt_alpha" / f"{name}.png")
+            tri = read_trimap(am / "trimap" / f"{name}.png")
+            pred = cv2.GaussianBlur(gt, (0, 0), 2.0)
+            if kind != "blurred":
+                pred = (pred * 0.9).astype(np.uint8)
+            off = M.evaluate(pred, gt, tri)
+            sums += [
+                off["Grad"],
+                _port_grad(pred, gt, tri),
+                off["Conn"],
+                _port_conn(pred, gt, tri, background_counts=True),
+                _port_conn(pred, gt, tri, background_counts=False),
+            ]
+        means = sums / len(names)
+        print(f"| {kind} (mean of {len(names)}) | " + " | ".join(f"{v:.2f}" for v in means) + " |")
+
+
 def main() -> None:
+    if "--ports" in sys.argv[1:]:
+        compare_ports()
+        return
     gt = procedural_matte()
     pred = degraded(gt)
     k = np.ones((15, 15), np.uint8)
