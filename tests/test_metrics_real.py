@@ -255,3 +255,27 @@ def test_official_and_gfm_differ_as_documented(alphamatting):
     # Without the trimap the official convention scores the whole image too.
     whole = M.evaluate(pred, gt)
     assert whole["SAD"] == pytest.approx(gfm["SAD"], rel=1e-9)
+
+
+# Values printed by the Deep Image Matting MATLAB evaluation files (compute_*_loss.m,
+# compute_connectivity_error.m with step 0.1, gaussgradient.m; Grad and Conn / 1000 as in
+# the evaluation script), run under GNU Octave 7.3 with the image package 2.14 on
+# 2026-11-22, for the predictions made by `quantised` and `shifted` above. MATLAB sums
+# in single precision, hence rel=1e-5.
+OCTAVE_DIM = {
+    ("GT04", "quantised"): (3.891276121, 0.001031973399, 0.2541572154, 1.37172401),
+    ("GT04", "shifted"): (21.03043175, 0.04058935121, 32.54941559, 21.71085548),
+    ("GT13", "quantised"): (1.660494328, 0.000524842937, 0.1468265802, 0.1620062292),
+    ("GT13", "shifted"): (24.39415359, 0.1128215492, 109.0109634, 24.90053177),
+    ("GT25", "quantised"): (1.039772987, 0.000801074726, 0.091785267, 0.1543431431),
+    ("GT25", "shifted"): (13.32937241, 0.1426657438, 41.09647751, 14.20862389),
+}
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(OCTAVE_DIM))
+def test_official_values_match_the_matlab_code_run_in_octave(alphamatting, name, kind):
+    gt, trimap = _load(alphamatting, name)
+    pred = {"quantised": quantised, "shifted": shifted}[kind](gt)
+    out = M.evaluate(pred, gt, trimap)
+    expected = dict(zip(("SAD", "MSE", "Grad", "Conn"), OCTAVE_DIM[name, kind], strict=True))
+    assert out == pytest.approx(expected, rel=1e-5)
