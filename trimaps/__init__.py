@@ -15,6 +15,7 @@ float in [0, 1]) and cites the paper and equation it implements. Importing
 - :func:`soft_fusion`, :func:`hard_fusion`: semantic-guided matting's fusions.
 """
 
+from trimaps import metrics as metrics
 from trimaps._fusion import hard_fusion, soft_fusion
 from trimaps._optimal import optimal_trimap
 from trimaps._random import (
