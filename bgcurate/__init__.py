@@ -16,6 +16,7 @@ from bgcurate._dedup import (
     keeper,
 )
 from bgcurate._index import Index
+from bgcurate._salient import resolve_classes, salient_decision
 from bgcurate._scan import ScanParams, ScanRecord, phash, resize_short, scan_bytes, scan_file
 from bgcurate._split import split_of
 
@@ -35,6 +36,8 @@ __all__ = [
     "keeper",
     "phash",
     "resize_short",
+    "resolve_classes",
+    "salient_decision",
     "scan_bytes",
     "scan_file",
     "split_of",

@@ -89,9 +89,13 @@ class CurateConfig:
         neither (``--no-detector``).
     cosine_threshold : float
         Embedding cosine similarity at or above which two images are duplicates.
-    salient : dict
-        Keyword arguments of :func:`bgcurate.salient_decision` (classes, conf, area, centre,
-        centre_area).
+    deep_dedup : bool
+        With a detector, also group images by embedding cosine (``cosine_threshold``).
+    classes : str
+        Salient classes: ``"all"`` or a comma list of class names and groups (people,
+        animals, vehicles); see :func:`bgcurate.resolve_classes`.
+    conf, area, centre, centre_area : float
+        The salient rule, see :func:`bgcurate.salient_decision`.
     imgsz : int
         Detector / embedding input size (ultralytics ``imgsz``).
     batch : int
@@ -106,7 +110,12 @@ class CurateConfig:
     phash_threshold: int = 8
     detector: str | None = None
     cosine_threshold: float = 0.95
-    salient: dict = field(default_factory=dict)
+    deep_dedup: bool = True
+    classes: str = "all"
+    conf: float = 0.25
+    area: float = 0.05
+    centre: float = 0.5
+    centre_area: float = 0.005
     imgsz: int = 640
     batch: int = 8
     workers: int = 1
@@ -253,6 +262,12 @@ def curate(
     src, out = Path(src), Path(out)
     _check_folders(src, out)
     sources = list_sources(src, exclude=out)
+    detector = classes = None
+    if config.detector is not None:  # bad weights fail before any image work or output
+        from bgcurate._salient import load_detector, resolve_classes
+
+        detector = load_detector(config.detector)
+        classes = resolve_classes(config.classes, detector.names)
     out.mkdir(parents=True, exist_ok=True)
     result = CurateResult(processed={"scan": 0, "embed": 0, "detect": 0})
     cache = out / "cache"
@@ -301,12 +316,13 @@ def curate(
         files = index.files()
         scans = index.scans()
         rows = [(p, files[p]) for p in sources]
-        # ---- 2. embed (step 2) ----------------------------------------------------------------
+        # ---- 2. embed -------------------------------------------------------------------------
         embeddings: dict[str, np.ndarray] = {}
-        if config.detector is not None:
-            from bgcurate._salient import embed_all
-
-            embeddings = embed_all(index, cache, scans, config, bar, result)
+        if detector is not None and config.deep_dedup:
+            passed = sorted(
+                {s for _, (_, _, s, _) in rows if s is not None and scans[s]["reason"] is None}
+            )
+            embeddings = _embed_stage(index, cache, passed, detector, config, bar, result)
 
         # ---- 3. dedup -------------------------------------------------------------------------
         decision: dict[str, tuple[str, str | None, str]] = {}
@@ -354,14 +370,23 @@ def curate(
                 )
             else:
                 candidates.append(p)
-        # ---- 5. salient (step 2) -------------------------------------------------------------
-        if config.detector is not None:
-            from bgcurate._salient import detect_and_decide
+        # ---- 5. salient -----------------------------------------------------------------------
+        if detector is not None:
+            from bgcurate._salient import salient_decision
 
-            for p, why in detect_and_decide(
-                index, cache, candidates, sha_of, scans, config, bar, result
-            ).items():
-                decision[p] = ("rejected", "salient", why)
+            shas = sorted({sha_of[p] for p in candidates})
+            dets = _detect_stage(index, cache, shas, detector, config, bar, result)
+            for p in candidates:
+                why = salient_decision(
+                    dets[sha_of[p]],
+                    classes=classes,
+                    conf=config.conf,
+                    area=config.area,
+                    centre=config.centre,
+                    centre_area=config.centre_area,
+                )
+                if why is not None:
+                    decision[p] = ("rejected", "salient", why)
         # ---- 6. split + write -----------------------------------------------------------------
         previous = {d["path"]: d for d in index.decisions()}
         kept = [p for p in candidates if p not in decision]
@@ -408,6 +433,59 @@ def curate(
 
         write_report(out, src, result, config)
     return result
+
+
+def _read_work(cache: Path, sha: str, fmt: str) -> np.ndarray:
+    import cv2
+
+    path = cache / work_name(sha, fmt)
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise UsageError(f"{path}: working copy missing or unreadable; delete it and rerun")
+    return img  # BGR, as ultralytics expects
+
+
+def _embed_stage(index, cache, shas, detector, config, bar, result) -> dict[str, np.ndarray]:
+    from bgcurate._salient import embed_images
+
+    model_id = f"{detector.id}@{config.imgsz}"
+    have = index.embeddings(model_id)
+    todo = [s for s in shas if s not in have]
+    task = bar.add_task("embed", total=len(todo))
+    step = config.batch * 4
+    for a in range(0, len(todo), step):
+        chunk = todo[a : a + step]
+        images = [_read_work(cache, s, config.scan.fmt) for s in chunk]
+        vectors = embed_images(detector, images, imgsz=config.imgsz, batch=config.batch)
+        with index.transaction():
+            for s, v in zip(chunk, vectors, strict=True):
+                index.put_embedding(s, v, model_id)
+                have[s] = v
+        result.processed["embed"] += len(chunk)
+        bar.advance(task, len(chunk))
+    return {s: have[s] for s in shas}
+
+
+def _detect_stage(index, cache, shas, detector, config, bar, result) -> dict[str, list]:
+    from bgcurate._salient import STORE_CONF, detect_images
+
+    floor = min(STORE_CONF, config.conf)
+    model_id = f"{detector.id}@{config.imgsz}/conf>={floor:g}"
+    have = index.detections(model_id)
+    todo = [s for s in shas if s not in have]
+    task = bar.add_task("detect", total=len(todo))
+    step = config.batch * 4
+    for a in range(0, len(todo), step):
+        chunk = todo[a : a + step]
+        images = [_read_work(cache, s, config.scan.fmt) for s in chunk]
+        found = detect_images(detector, images, imgsz=config.imgsz, batch=config.batch, conf=floor)
+        with index.transaction():
+            for s, d in zip(chunk, found, strict=True):
+                index.put_detections(s, d, model_id)
+                have[s] = d
+        result.processed["detect"] += len(chunk)
+        bar.advance(task, len(chunk))
+    return {s: have[s] for s in shas}
 
 
 def _materialise(work: Path, target: Path) -> None:

@@ -80,6 +80,11 @@ def curate(
     cosine_threshold: float = typer.Option(
         0.95, "--cosine-threshold", min=-1.0, max=1.0, help="Embedding cosine for duplicates."
     ),
+    deep_dedup: bool = typer.Option(
+        True,
+        "--deep-dedup/--no-deep-dedup",
+        help="With a detector, also find duplicates by embedding cosine.",
+    ),
     classes: str = typer.Option(
         "all",
         "--classes",
@@ -134,13 +139,12 @@ def curate(
         phash_threshold=phash_threshold,
         detector=None if no_detector else detector,
         cosine_threshold=cosine_threshold,
-        salient={
-            "classes": classes,
-            "conf": conf,
-            "area": area,
-            "centre": centre,
-            "centre_area": centre_area,
-        },
+        deep_dedup=deep_dedup,
+        classes=classes,
+        conf=conf,
+        area=area,
+        centre=centre,
+        centre_area=centre_area,
         imgsz=imgsz,
         batch=batch,
         workers=workers,
