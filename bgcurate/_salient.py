@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from trimaps._cliutil import UsageError
 
@@ -192,6 +193,7 @@ def load_detector(weights: str) -> Detector:
     if looks_like_path and path.is_dir():
         raise UsageError(f"{weights}: is a folder, not detector weights")
     cv2_threads = cv2.getNumThreads()
+    pil_open = Image.open
     try:
         import torch
         from ultralytics import YOLO
@@ -200,6 +202,11 @@ def load_detector(weights: str) -> Detector:
             f"the detector needs ultralytics ({exc}); pip install 'mattekit[ultralytics]' "
             "or pass --no-detector"
         ) from None
+    finally:
+        # importing ultralytics replaces PIL.Image.open process-wide with a wrapper that, on
+        # a file Pillow cannot identify, tries to pip-install pi-heif (and raises
+        # ModuleNotFoundError offline): undo it, our scan must see UnidentifiedImageError
+        Image.open = pil_open
     torch_threads = torch.get_num_threads()
     try:
         if is_yaml:

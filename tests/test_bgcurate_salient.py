@@ -13,7 +13,7 @@ import pytest
 from conftest import subprocess_env
 from typer.testing import CliRunner
 
-from bgcurate import CurateConfig, curate, resolve_classes, salient_decision
+from bgcurate import CurateConfig, curate, resolve_classes, salient_decision, scan_bytes
 from bgcurate.cli import app
 
 runner = CliRunner()
@@ -108,6 +108,15 @@ def detector():
     from bgcurate._salient import load_detector
 
     return load_detector("yolo11n.yaml")
+
+
+def test_loading_a_detector_leaves_pillow_alone(detector):
+    # ultralytics patches PIL.Image.open on import (an offline pip install of pi-heif on
+    # unidentified files); load_detector undoes it so the scan still says "unreadable"
+    from PIL import Image
+
+    assert Image.open.__module__ == "PIL.Image"
+    assert scan_bytes(b"not an image" * 8)[0].reason == "unreadable"
 
 
 def test_untrained_detector_records_and_embeddings(detector, salient_dir):
