@@ -371,22 +371,25 @@ def curate(
             else:
                 candidates.append(p)
         # ---- 5. salient -----------------------------------------------------------------------
+        dets: dict[str, list] | None = None
         if detector is not None:
-            from bgcurate._salient import salient_decision
+            from bgcurate._salient import salient_hits
 
             shas = sorted({sha_of[p] for p in candidates})
-            dets = _detect_stage(index, cache, shas, detector, config, bar, result)
+            found = _detect_stage(index, cache, shas, detector, config, bar, result)
+            dets = {}
             for p in candidates:
-                why = salient_decision(
-                    dets[sha_of[p]],
+                hits = salient_hits(
+                    found[sha_of[p]],
                     classes=classes,
                     conf=config.conf,
                     area=config.area,
                     centre=config.centre,
                     centre_area=config.centre_area,
                 )
-                if why is not None:
-                    decision[p] = ("rejected", "salient", why)
+                if hits:
+                    decision[p] = ("rejected", "salient", hits[0][1])
+                    dets[sha_of[p]] = [d for d, _ in hits[:5]]  # outlined in the report
         # ---- 6. split + write -----------------------------------------------------------------
         previous = {d["path"]: d for d in index.decisions()}
         kept = [p for p in candidates if p not in decision]
@@ -431,7 +434,7 @@ def curate(
     if report:
         from bgcurate._report import write_report
 
-        write_report(out, src, result, config)
+        write_report(out, src, result, config, dets)
     return result
 
 

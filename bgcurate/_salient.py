@@ -36,6 +36,7 @@ __all__ = [
     "load_detector",
     "resolve_classes",
     "salient_decision",
+    "salient_hits",
 ]
 
 #: Named class groups of the COCO label set (the 80 classes every YOLO COCO model uses).
@@ -107,21 +108,39 @@ def salient_decision(
         E.g. ``"dog 0.91 covers 12% of the image"`` for the most confident detection
         that triggers the rule; None when none does.
     """
+    hits = salient_hits(
+        detections, classes=classes, conf=conf, area=area, centre=centre, centre_area=centre_area
+    )
+    return hits[0][1] if hits else None
+
+
+def salient_hits(
+    detections: Iterable[Mapping],
+    *,
+    classes: Iterable[str] | None = None,
+    conf: float = 0.25,
+    area: float = 0.05,
+    centre: float = 0.5,
+    centre_area: float = 0.005,
+) -> list[tuple[Mapping, str]]:
+    """Every detection that triggers the rule of :func:`salient_decision`, with its reason,
+    most confident first."""
     wanted = None if classes is None else frozenset(classes)
     dets = sorted(detections, key=lambda d: (-float(d["conf"]), str(d["name"]), list(d["box"])))
+    hits = []
     for d in dets:
         c = float(d["conf"])
         if c < conf or (wanted is not None and d["name"] not in wanted):
             continue
         x1, y1, x2, y2 = (float(v) for v in d["box"])
         a = max(0.0, min(x2, 1.0) - max(x1, 0.0)) * max(0.0, min(y2, 1.0) - max(y1, 0.0))
-        if a >= area:
-            return f"{d['name']} {c:.3g} covers {a:.0%} of the image"
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         half = centre / 2
-        if centre > 0 and abs(cx - 0.5) <= half and abs(cy - 0.5) <= half and a >= centre_area:
-            return f"{d['name']} {c:.3g} near the centre, covers {a:.1%}"
-    return None
+        if a >= area:
+            hits.append((d, f"{d['name']} {c:.3g} covers {a:.0%} of the image"))
+        elif centre > 0 and abs(cx - 0.5) <= half and abs(cy - 0.5) <= half and a >= centre_area:
+            hits.append((d, f"{d['name']} {c:.3g} near the centre, covers {a:.1%}"))
+    return hits
 
 
 def resolve_classes(spec: str, names: Sequence[str]) -> frozenset[str] | None:
