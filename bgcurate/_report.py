@@ -92,7 +92,7 @@ def contact_sheet(tiles: Sequence[Tile], *, columns: int = COLUMNS, title: str =
         raise ValueError("contact_sheet needs at least one tile")
     rendered = [_render_tile(t) for t in tiles]
     rows = -(-len(rendered) // columns)
-    cols = min(columns, len(rendered))
+    cols = max(min(columns, len(rendered)), 3)  # room for the title
     th, tw = rendered[0].shape[:2]
     top = 28 if title else 0
     sheet = np.full((top + rows * th, cols * tw, 3), 255, np.uint8)

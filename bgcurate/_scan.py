@@ -273,11 +273,9 @@ def scan_bytes(data: bytes, params: ScanParams = ScanParams()) -> tuple[ScanReco
         f"{w}x{h}:".encode() + np.ascontiguousarray(rgb).tobytes(), digest_size=16
     ).hexdigest()
     if chroma <= params.gray_tol:
-        what = f"{img.mode} file" if gray_mode else f"colour file, chroma p99 {chroma:.1f}"
+        what = f"gray {img.mode} file" if gray_mode else f"colour file, chroma p99 {chroma:.1f}"
         return (
-            ScanRecord(
-                sha, "grayscale", f"{what} <= {params.gray_tol:g}", w, h, digest, hsh, chroma
-            ),
+            ScanRecord(sha, "grayscale", what, w, h, digest, hsh, chroma),
             None,
         )
     work = resize_short(rgb, params.resize_short)

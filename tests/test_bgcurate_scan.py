@@ -86,7 +86,7 @@ def test_tiny_extreme_aspect_and_grayscale_are_rejected():
     assert rec.reason is None
     gray = cv2.cvtColor(colourful(300, 400), cv2.COLOR_RGB2GRAY)
     rec, _ = scan_bytes(png_bytes(gray))  # an L-mode file
-    assert rec.reason == "grayscale" and "L file" in rec.detail
+    assert rec.reason == "grayscale" and rec.detail == "gray L file"
     # a gray photo stored as a colour JPEG: the chroma is JPEG noise only
     rec, _ = scan_bytes(jpeg_bytes(np.repeat(gray[..., None], 3, axis=2), quality=80))
     assert rec.reason == "grayscale", rec
