@@ -265,20 +265,20 @@ def scan_bytes(data: bytes, params: ScanParams = ScanParams()) -> tuple[ScanReco
             None,
         )
     gray_mode = img.mode in ("1", "L", "LA") or (img.mode == "P" and _palette_is_gray(img))
-    rgb = np.asarray(img.convert("RGB") if img.mode != "RGB" else img)
-    thumb = _thumbnail(rgb)
+    rgb = np.ascontiguousarray(img.convert("RGB") if img.mode != "RGB" else img)
+    work = resize_short(rgb, params.resize_short)
+    thumb = _thumbnail(work)  # from the working copy: same picture, 5x fewer pixels to read
     chroma = 0.0 if gray_mode else chroma_p99(thumb)
     hsh = f"{phash(thumb):016x}"
-    digest = hashlib.blake2b(
-        f"{w}x{h}:".encode() + np.ascontiguousarray(rgb).tobytes(), digest_size=16
-    ).hexdigest()
+    hasher = hashlib.blake2b(f"{w}x{h}:".encode(), digest_size=16)
+    hasher.update(memoryview(rgb).cast("B"))  # no copy of the pixels
+    digest = hasher.hexdigest()
     if chroma <= params.gray_tol:
         what = f"gray {img.mode} file" if gray_mode else f"colour file, chroma p99 {chroma:.1f}"
         return (
             ScanRecord(sha, "grayscale", what, w, h, digest, hsh, chroma),
             None,
         )
-    work = resize_short(rgb, params.resize_short)
     wh, ww = work.shape[:2]
     rec = ScanRecord(sha, None, "", w, h, digest, hsh, round(chroma, 2), ww, wh)
     return rec, encode(work, params.fmt, params.quality)
