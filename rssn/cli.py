@@ -30,3 +30,9 @@ def _root(
 
 def main() -> None:
     app()
+
+
+# `rssn publish` (issue 7) lives in rssn/_publish_cli.py.
+from rssn._publish_cli import register as _register_publish  # noqa: E402
+
+_register_publish(app)
