@@ -87,12 +87,15 @@ RECIPE_COLUMNS: dict[str, str] = {
     "bg": "string",  # the background, relative to the background root
     "seed": "int64",
     "denoise": "bool",
+    "denoise_method": "string",
+    "denoise_sigma": "float32",  # null: estimated per image
     "blur_kernel": "int32",  # 0 = no aperture blur
     "noise": "bool",
     "noise_std": "float32",
     "noise_seed": "int64",
     "fit": "string",
     "scale": "float32",
+    "fg_method": "string",  # null: the dataset gave the foreground
 }
 _SPLIT_NAME = re.compile(r"^\w+$")
 _LOCAL_LAYOUT = {"README.md", "data", BACKGROUNDS_CONFIG}
@@ -448,15 +451,15 @@ def assign_splits(compose: ComposeSet, rule: SplitRule) -> dict[str, list[Compos
 
 def _relative_to_root(value: Any, root: str | None) -> Any:
     """A background path as published: relative to the run's background root."""
-    if not isinstance(value, str) or not value:
-        return value
+    if not isinstance(value, str) or not os.path.isabs(value):
+        return value  # already an id relative to the background folder
     p = Path(value)
     if root:
         try:
             return p.resolve().relative_to(Path(root).resolve()).as_posix()
         except ValueError:
             pass
-    return p.name if p.is_absolute() else value
+    return p.name
 
 
 def _bg_root(run: dict[str, Any]) -> str | None:

@@ -213,6 +213,7 @@ def write_standin_compose(
 
     import cv2
     import numpy as np
+    from PIL import Image
 
     from trimaps.io import read_alpha, read_rgb, write_image
 
@@ -242,19 +243,25 @@ def write_standin_compose(
                 t = np.where(alpha == 0, 0, np.where(alpha == 255, 255, 128)).astype(np.uint8)
                 write_image(out / "trimap" / f"{cid}.png", t)
                 outputs["trimap"] = f"trimap/{cid}.png"
-            recipe = {
+            recipe = {  # the fields of rssn.Recipe.to_dict()
                 "seed": 7,
                 "fg_id": fg_id,
                 "k": j,
-                "bg": str(bg_path.resolve()),
-                "denoise": False,
-                "blur_kernel": 0 if j == 0 else 30,
+                "size": list(size),
+                "bg": bg_path.name,
+                "bg_size": list(Image.open(bg_path).size),
                 "fit": "cover",
-                "scale": 1.0,
+                "scale": None,
                 "crop": [0, 0, size[0], size[1]],
+                "denoise": False,
+                "denoise_method": "bm3d",
+                "denoise_sigma": None,
+                "blur_kernel": 0 if j == 0 else 30,
                 "noise": j == 1,
                 "noise_std": 10.0,
                 "noise_seed": 1000 + n * k + j,
+                "fg_method": "multilevel",
+                "fg_type": "SO" if n % 2 == 0 else None,
             }
             rows.append(
                 {

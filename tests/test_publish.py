@@ -83,12 +83,13 @@ def test_load_dataset_reads_every_split_with_the_features_and_the_files_bytes(pu
                 assert decoded.dtype == np.uint8 and decoded.shape == on_disk.shape, name
                 np.testing.assert_array_equal(decoded, on_disk, err_msg=f"{ex['id']} {name}")
             recipe = row["recipe"]
-            assert ex["bg_id"] == Path(recipe["bg"]).name  # relative to run.json's bg_root
+            assert ex["bg_id"] == recipe["bg"]  # relative to the background folder
             assert ex["blur_kernel"] == recipe["blur_kernel"]
             assert ex["noise"] is recipe["noise"] and ex["denoise"] is recipe["denoise"]
             assert ex["noise_seed"] == recipe["noise_seed"] and ex["seed"] == 7
             assert ex["crop"] == recipe["crop"] and ex["fg_type"] == row["fg_type"]
-            assert json.loads(ex["recipe"]) == {**recipe, "bg": Path(recipe["bg"]).name}
+            assert ex["fg_method"] == "multilevel" and ex["denoise_sigma"] is None
+            assert json.loads(ex["recipe"]) == recipe
 
 
 def test_to_dataset_dict_equals_what_load_dataset_reads(published, tmp_path):
@@ -541,3 +542,17 @@ def test_import_rssn_does_not_import_datasets_or_the_hub_client():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_absolute_background_paths_are_published_relative_to_the_background_root(fresh):
+    run = json.loads((fresh / "run.json").read_text())
+    bg_root = Path(run["bg_root"])
+
+    def absolute(rows):
+        rows[0]["recipe"]["bg"] = str(bg_root / "sub" / "x.jpg")
+        rows[1]["recipe"]["bg"] = "/elsewhere/y.jpg"
+
+    _rewrite(fresh, absolute)
+    dd = pub.to_dataset_dict(fresh)
+    assert dd["train"]["bg_id"][:3] == ["sub/x.jpg", "y.jpg", _manifest(fresh)[2]["recipe"]["bg"]]
+    assert json.loads(dd["train"]["recipe"][0])["bg"] == "sub/x.jpg"
