@@ -20,7 +20,7 @@ from conftest import subprocess_env
 from PIL import Image
 from publish_support import FakeHub, write_standin_compose
 
-from rssn import _publish as pub
+from rssn import publish as pub
 
 TOKEN = "hf_TestTokenThatMustNeverBePrinted42"
 FGS = ("GT02", "GT08")  # fg-hash fractions 0.185 and 0.523: with 0.3, GT02 -> test
@@ -556,3 +556,20 @@ def test_absolute_background_paths_are_published_relative_to_the_background_root
     dd = pub.to_dataset_dict(fresh)
     assert dd["train"]["bg_id"][:3] == ["sub/x.jpg", "y.jpg", _manifest(fresh)[2]["recipe"]["bg"]]
     assert json.loads(dd["train"]["recipe"][0])["bg"] == "sub/x.jpg"
+
+
+def test_the_training_example_of_the_docs_runs_on_a_published_folder(published, tmp_path):
+    _, local, _ = published
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "publish.md").read_text()
+    start = doc.index("<!-- training example")
+    code = doc[
+        doc.index("```python\n", start) + 10 : doc.index("```\n", doc.index("```python", start))
+    ]
+    assert code.count('"me/rssn-comp1k"') == 2
+    code = code.replace('"me/rssn-comp1k"', f'"{local}", cache_dir="{tmp_path}"')
+    scope: dict = {}
+    exec(compile(code, "docs/publish.md", "exec"), scope)
+    batch = scope["batch"]
+    assert batch["image"].shape == (2, 3, 48, 64) and batch["alpha"].shape == (2, 1, 48, 64)
+    assert 0.0 <= float(batch["alpha"].min()) and float(batch["alpha"].max()) <= 1.0
+    assert scope["recipe"]["fg_id"] == "GT08"  # train holds GT08 under fg-hash:0.3
