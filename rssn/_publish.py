@@ -57,9 +57,9 @@ __all__ = [
     "RECIPE_COLUMNS",
     "BackgroundSet",
     "ComposeSet",
-    "Composite",
     "HubError",
     "HubFolder",
+    "ManifestEntry",
     "PublishError",
     "SplitRule",
     "assign_splits",
@@ -124,7 +124,7 @@ class PublishError(ValueError):
 
 
 @dataclass(frozen=True)
-class Composite:
+class ManifestEntry:
     """One manifest row of an ``rssn compose`` output, its files checked."""
 
     id: str
@@ -147,7 +147,7 @@ class ComposeSet:
 
     root: Path
     run: dict[str, Any]
-    composites: list[Composite]
+    composites: list[ManifestEntry]
     output_names: tuple[str, ...]  # image, alpha, fg, bg, then optional ones (trimap, ...)
 
     @property
@@ -234,7 +234,7 @@ def read_compose(out_dir: str | os.PathLike, *, check_images: bool = True) -> Co
         raise PublishError(root, "not an rssn compose output (no run.json)")
     run = _load_json(run_path, "run.json")
 
-    composites: list[Composite] = []
+    composites: list[ManifestEntry] = []
     seen: dict[str, int] = {}
     try:
         lines = manifest.read_text(encoding="utf-8").splitlines()
@@ -334,7 +334,7 @@ def _read_row(root: Path, manifest: Path, number: int, text: str, seen: dict[str
                 manifest, f"{where}: missing image: outputs.{name} {rel!r} does not exist"
             )
         resolved[name] = path
-    return Composite(
+    return ManifestEntry(
         id=cid,
         fg_id=fg_id,
         k=k,
@@ -422,9 +422,9 @@ def fg_hash_fraction(fg_id: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
-def assign_splits(compose: ComposeSet, rule: SplitRule) -> dict[str, list[Composite]]:
+def assign_splits(compose: ComposeSet, rule: SplitRule) -> dict[str, list[ManifestEntry]]:
     """Composites per split, each list in manifest order; no foreground in two splits."""
-    out: dict[str, list[Composite]] = {}
+    out: dict[str, list[ManifestEntry]] = {}
     of_fg: dict[str, str] = {}
     manifest = compose.root / "manifest.jsonl"
     for c in compose.composites:
@@ -540,7 +540,7 @@ def _coerce(value: Any, dtype: str) -> Any:
 
 
 def _composite_example(
-    c: Composite,
+    c: ManifestEntry,
     output_names: Sequence[str],
     recipe_columns: Sequence[str],
     bg_root: str | None,

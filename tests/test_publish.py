@@ -20,6 +20,7 @@ from conftest import subprocess_env
 from PIL import Image
 from publish_support import FakeHub, write_standin_compose
 
+import rssn
 from rssn import publish as pub
 
 TOKEN = "hf_TestTokenThatMustNeverBePrinted42"
@@ -90,6 +91,7 @@ def test_load_dataset_reads_every_split_with_the_features_and_the_files_bytes(pu
             assert ex["crop"] == recipe["crop"] and ex["fg_type"] == row["fg_type"]
             assert ex["fg_method"] == "multilevel" and ex["denoise_sigma"] is None
             assert json.loads(ex["recipe"]) == recipe
+            assert rssn.Recipe.from_dict(json.loads(ex["recipe"])).to_dict() == recipe
 
 
 def test_to_dataset_dict_equals_what_load_dataset_reads(published, tmp_path):
