@@ -112,7 +112,7 @@ def compose_sample(out: Path) -> Path:
                 }
             )
     (out / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    run = {"tool": "rssn compose", "mattekit_version": "0.1.0", "seed": 0, "k": 2}
+    run = {"tool": "rssn compose", "mattekit": "0.1.0", "config": {"seed": 0, "k": 2}}
     (out / "run.json").write_text(json.dumps(run))
     return out
 

@@ -85,6 +85,8 @@ MAX_ROW_GROUP_BYTES = 100_000_000
 MAX_ROW_GROUP_ROWS = 100
 #: Largest Parquet shard, in bytes (``push_to_hub``'s default).
 MAX_SHARD_BYTES = 500_000_000
+#: Bytes a row takes besides its image files, at most (ids, file names, recipe JSON).
+ROW_OVERHEAD_BYTES = 4096
 #: Config name of the optional ``bgcurate`` backgrounds in the published repo.
 BACKGROUNDS_CONFIG = "backgrounds"
 
@@ -470,14 +472,25 @@ def _relative_to_root(value: Any, root: str | None) -> Any:
     return p.name
 
 
-def _bg_root(run: dict[str, Any]) -> str | None:
-    for key in ("bg_root", "bg", "backgrounds"):
-        value = run.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
-            return value[0]
+def _run_get(run: dict[str, Any], *keys: str) -> Any:
+    """A run.json entry, at the top level or under ``config`` (as ``rssn compose`` nests it)."""
+    for d in (run, run.get("config")):
+        if isinstance(d, dict):
+            for key in keys:
+                if d.get(key) is not None:
+                    return d[key]
     return None
+
+
+def _root(run: dict[str, Any], *keys: str) -> str | None:
+    value = _run_get(run, *keys)
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, str) else None
+
+
+def _bg_root(run: dict[str, Any]) -> str | None:
+    return _root(run, "bg_root", "bg", "backgrounds")
 
 
 def _published_recipe(recipe: dict[str, Any], bg_root: str | None) -> dict[str, Any]:
@@ -722,8 +735,10 @@ def _write_split(
 ) -> SplitSummary:
     import pyarrow as pa
 
-    groups = plan_row_groups(sizes, max_bytes=max_row_group_bytes, max_rows=max_row_group_rows)
-    shards = plan_shards(groups, sizes, max_bytes=max_shard_bytes)
+    # planned on file bytes plus a bound on the rest of a row (ids, paths, recipe JSON)
+    planned = [size + ROW_OVERHEAD_BYTES for size in sizes]
+    groups = plan_row_groups(planned, max_bytes=max_row_group_bytes, max_rows=max_row_group_rows)
+    shards = plan_shards(groups, planned, max_bytes=max_shard_bytes)
     schema = features.arrow_schema
     files = []
     for n, shard in enumerate(shards):
@@ -859,7 +874,7 @@ def write_hub_folder(
             root=tmp,
         )
         (tmp / "README.md").write_text(card, encoding="utf-8")
-        check_hub_folder(tmp)
+        check_hub_folder(tmp, max_row_group_bytes=max_row_group_bytes)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -995,8 +1010,11 @@ def dataset_card(
 
     flat: dict[str, Any] = {}
     _flatten("", run, flat)
-    version = run.get("mattekit_version") or run.get("version") or "unknown"
-    seed = run.get("seed", "unknown")
+    version = _run_get(run, "mattekit", "mattekit_version", "version") or "unknown"
+    seed = _run_get(run, "seed")
+    seed = "unknown" if seed is None else seed
+    fg_shown = _public(_root(run, "fg_root", "fg") or "unknown")
+    bg_shown = _public(_bg_root(run) or "unknown")
     load_from = repo_id or "path/to/this/folder"
     fg_types = Counter(c.fg_type or "unknown" for c in compose.composites)
     fg_count = len({c.fg_id for c in compose.composites})
@@ -1061,8 +1079,8 @@ def dataset_card(
         "",
         "| source | folder | license |",
         "|---|---|---|",
-        f"| foregrounds | `{_public(run.get('fg_root', 'unknown'))}` | *to be completed* |",
-        f"| backgrounds | `{_public(_bg_root(run) or 'unknown')}` | *to be completed* |",
+        f"| foregrounds | `{fg_shown}` | *to be completed* |",
+        f"| backgrounds | `{bg_shown}` | *to be completed* |",
     ]
     if backgrounds is not None:
         lines.append(
@@ -1113,9 +1131,12 @@ def read_card_yaml(path: str | os.PathLike) -> dict[str, Any]:
     return meta
 
 
-def check_hub_folder(local_dir: str | os.PathLike) -> dict[str, Any]:
+def check_hub_folder(
+    local_dir: str | os.PathLike, *, max_row_group_bytes: int = MAX_ROW_GROUP_BYTES
+) -> dict[str, Any]:
     """Check a written folder: the card parses, and every config's data files
-    exist with the row counts, features and row-group sizes it states.
+    exist with the row counts and features it states, in row groups of at most
+    :data:`MAX_ROW_GROUP_ROWS` rows and ``max_row_group_bytes`` (unless one row).
 
     Returns the parsed front matter. Raises :class:`PublishError`.
     """
@@ -1146,9 +1167,15 @@ def check_hub_folder(local_dir: str | os.PathLike) -> dict[str, Any]:
                 if got != features:
                     raise PublishError(f, "features differ from the card's dataset_info")
                 for g in range(pf.metadata.num_row_groups):
-                    if pf.metadata.row_group(g).num_rows > MAX_ROW_GROUP_ROWS:
+                    rg = pf.metadata.row_group(g)
+                    if rg.num_rows > MAX_ROW_GROUP_ROWS:
                         raise PublishError(
                             f, f"row group {g} holds more than {MAX_ROW_GROUP_ROWS} rows"
+                        )
+                    if rg.num_rows > 1 and rg.total_byte_size > max_row_group_bytes:
+                        raise PublishError(
+                            f,
+                            f"row group {g} holds {rg.total_byte_size} bytes (viewer limit)",
                         )
                 rows += pf.metadata.num_rows
             if rows != expected.get(entry["split"]):

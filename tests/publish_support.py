@@ -281,19 +281,27 @@ def write_standin_compose(
             )
     rows.sort(key=lambda r: (r["fg_id"], r["k"]))
     (out / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    run = {
+    run = {  # as rssn compose writes it
         "tool": "rssn compose",
-        "mattekit_version": "0.1.0",
-        "seed": 7,
-        "k": k,
-        "fg_root": str(alphamatting.resolve()),
-        "bg_root": str(Path(backgrounds).resolve()),
-        "denoise_p": 0.0,
-        "blur_p": 0.5,
-        "blur_kernels": [20, 30, 40, 50, 60],
-        "noise_p": 0.5,
-        "noise_std": 10.0,
-        "fit": "cover",
+        "mattekit": "0.1.0",
+        "layout": "comp1k",
+        "config": {
+            "seed": 7,
+            "k": k,
+            "params": {
+                "denoise_p": 0.0,
+                "blur_p": 0.5,
+                "blur_kernels": [20, 30, 40, 50, 60],
+                "noise_p": 0.5,
+                "noise_std": 10.0,
+                "fit": "cover",
+            },
+            "fg": str(alphamatting.resolve()),
+            "bg": str(Path(backgrounds).resolve()),
+            "jpeg": False,
+            "trimap": "gfm" if trimap else None,
+            "types": None,
+        },
     }
     (out / "run.json").write_text(json.dumps(run, indent=2))
     return out

@@ -142,7 +142,9 @@ def test_card_yaml_parses_and_matches_the_data(published):
     sizes = sum((out / p).stat().st_size for r in _manifest(out) for p in r["outputs"].values())
     assert info["dataset_size"] == sizes
     # prose: parameters of run.json, version, seed, split rule, sources to complete
-    assert "| `seed` | `7` |" in text and "| `blur_kernels` | `[20, 30, 40, 50, 60]` |" in text
+    assert "| `config.seed` | `7` |" in text
+    assert "| `config.params.blur_kernels` | `[20, 30, 40, 50, 60]` |" in text
+    assert "seed 7" in text and "| foregrounds | `alphamatting/` |" in text
     assert "mattekit) 0.1.0" in text and "`fg-hash:0.3`" in text
     assert text.count("*to be completed*") == 2
     # no absolute path of this machine leaks into the card or the rows
@@ -548,7 +550,7 @@ def test_import_rssn_does_not_import_datasets_or_the_hub_client():
 
 def test_absolute_background_paths_are_published_relative_to_the_background_root(fresh):
     run = json.loads((fresh / "run.json").read_text())
-    bg_root = Path(run["bg_root"])
+    bg_root = Path(run["config"]["bg"])
 
     def absolute(rows):
         rows[0]["recipe"]["bg"] = str(bg_root / "sub" / "x.jpg")
