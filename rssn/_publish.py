@@ -43,7 +43,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -137,6 +137,7 @@ class ManifestEntry:
     outputs: dict[str, Path]  # output name -> absolute path
     row: dict[str, Any]  # the manifest row as read
     line: int  # 1-based line in manifest.jsonl
+    sha256: dict[str, str] = field(default_factory=dict)  # output name -> hash from compose
 
     @property
     def nbytes(self) -> int:
@@ -282,7 +283,32 @@ def read_compose(out_dir: str | os.PathLike, *, check_images: bool = True) -> Co
                 raise PublishError(
                     c.outputs["image"], f"composite {c.id}: outputs differ in size ({shown})"
                 )
+    composites = [_with_done_record(root, c) for c in composites]
     return ComposeSet(root=root, run=run, composites=composites, output_names=output_names)
+
+
+def _with_done_record(root: Path, c: ManifestEntry) -> ManifestEntry:
+    """Attach the SHA-256 that ``rssn compose`` recorded for each output, when it did.
+
+    ``rssn compose`` keeps ``.rssn/done/<id>.json`` (the manifest row and the hash
+    of each file it wrote); a row that differs from the manifest is an error, and
+    the hashes are checked when the bytes are read for the Parquet shards.
+    """
+    done = root / ".rssn" / "done" / f"{c.id}.json"
+    if not done.is_file():
+        return c
+    record = _load_json(done, "the done record of rssn compose")
+    recorded = record.get("row")
+    # fields added to the manifest afterwards (e.g. a split) are fine; changed ones are not
+    if not isinstance(recorded, dict) or {k: c.row.get(k) for k in recorded} != recorded:
+        raise PublishError(
+            root / "manifest.jsonl",
+            f"line {c.line}: composite {c.id} differs from what rssn compose recorded in "
+            f".rssn/done/{c.id}.json",
+        )
+    hashes = record.get("sha256") or {}
+    sha = {name: hashes[rel] for name, rel in c.row["outputs"].items() if rel in hashes}
+    return replace(c, sha256=sha)
 
 
 def _read_row(root: Path, manifest: Path, number: int, text: str, seen: dict[str, int]):
@@ -562,7 +588,13 @@ def _composite_example(
     ex: dict[str, Any] = {"id": c.id, "fg_id": c.fg_id, "k": c.k, "fg_type": c.fg_type}
     for name in output_names:
         path = c.outputs[name]
-        ex[name] = {"bytes": path.read_bytes(), "path": f"{name}/{path.name}"}
+        data = path.read_bytes()
+        expected = c.sha256.get(name)
+        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+            raise PublishError(
+                path, "changed since rssn compose wrote it (SHA-256 differs from .rssn/done)"
+            )
+        ex[name] = {"bytes": data, "path": f"{name}/{path.name}"}
     for key in recipe_columns:
         ex["bg_id" if key == "bg" else key] = _coerce(recipe.get(key), RECIPE_COLUMNS[key])
     crop = recipe.get("crop")

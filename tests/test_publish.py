@@ -18,10 +18,13 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import subprocess_env
 from PIL import Image
-from publish_support import FakeHub, write_standin_compose
+from publish_support import FakeHub
+from typer.testing import CliRunner
 
 import rssn
 from rssn import publish as pub
+from rssn.cli import app as rssn_app
+from trimaps.io import read_alpha, read_rgb, write_image
 
 TOKEN = "hf_TestTokenThatMustNeverBePrinted42"
 FGS = ("GT02", "GT08")  # fg-hash fractions 0.185 and 0.523: with 0.3, GT02 -> test
@@ -29,11 +32,33 @@ FGS = ("GT02", "GT08")  # fg-hash fractions 0.185 and 0.523: with 0.3, GT02 -> t
 
 @pytest.fixture(scope="module")
 def composed(tmp_path_factory, alphamatting, testdata) -> Path:
-    """2 foregrounds x K=2 with trimaps (STAND-IN for `rssn compose`, see publish_support)."""
-    out = tmp_path_factory.mktemp("compose") / "out"
-    return write_standin_compose(
-        out, alphamatting, testdata / "backgrounds" / "clean", FGS, k=2, trimap=True
-    )
+    """A real `rssn compose` output: 2 foregrounds x K=2, denoising off, GFM trimaps.
+
+    The foregrounds are 160x120 crops around the transition band of the real
+    alphamatting.com photos and mattes (Composition-1k layout, F = the photo), on
+    the real backgrounds in backgrounds/clean/.
+    """
+    root = tmp_path_factory.mktemp("compose")
+    for i in FGS:
+        a = read_alpha(alphamatting / "gt_alpha" / f"{i}.png")
+        rows, cols = np.nonzero((a > 0) & (a < 255))
+        y, x = max(int(np.median(rows)) - 60, 0), max(int(np.median(cols)) - 80, 0)
+        img = read_rgb(alphamatting / "input" / f"{i}.png")
+        write_image(root / "comp1k" / "fg" / f"{i}.png", img[y : y + 120, x : x + 160])
+        write_image(root / "comp1k" / "alpha" / f"{i}.png", a[y : y + 120, x : x + 160])
+    (root / "types.json").write_text(json.dumps({"GT02": "SO", "GT08": "STM"}))
+    out = root / "out"
+    result = CliRunner().invoke(
+        rssn_app,
+        [
+            "compose", "--fg", str(root / "comp1k"),
+            "--bg", str(testdata / "backgrounds" / "clean"), "--k", "2", "--out", str(out),
+            "--seed", "7", "--denoise-p", "0", "--workers", "1",
+            "--trimap", "gfm", "--types", str(root / "types.json"), "--quiet",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out
 
 
 @pytest.fixture
@@ -89,7 +114,8 @@ def test_load_dataset_reads_every_split_with_the_features_and_the_files_bytes(pu
             assert ex["noise"] is recipe["noise"] and ex["denoise"] is recipe["denoise"]
             assert ex["noise_seed"] == recipe["noise_seed"] and ex["seed"] == 7
             assert ex["crop"] == recipe["crop"] and ex["fg_type"] == row["fg_type"]
-            assert ex["fg_method"] == "multilevel" and ex["denoise_sigma"] is None
+            assert ex["fg_method"] is None and ex["denoise"] is False  # F given; --denoise-p 0
+            assert ex["fg_type"] == {"GT02": "SO", "GT08": "STM"}[ex["fg_id"]]
             assert json.loads(ex["recipe"]) == recipe
             assert rssn.Recipe.from_dict(json.loads(ex["recipe"])).to_dict() == recipe
 
@@ -144,7 +170,7 @@ def test_card_yaml_parses_and_matches_the_data(published):
     # prose: parameters of run.json, version, seed, split rule, sources to complete
     assert "| `config.seed` | `7` |" in text
     assert "| `config.params.blur_kernels` | `[20, 30, 40, 50, 60]` |" in text
-    assert "seed 7" in text and "| foregrounds | `alphamatting/` |" in text
+    assert "seed 7" in text and "| foregrounds | `comp1k/` |" in text
     assert "mattekit) 0.1.0" in text and "`fg-hash:0.3`" in text
     assert text.count("*to be completed*") == 2
     # no absolute path of this machine leaks into the card or the rows
@@ -334,10 +360,28 @@ def _break_truncated(out):
 
 def _break_size(out):
     Image.open(out / "bg" / "GT02_1.png").resize((10, 10)).save(out / "bg" / "GT02_1.png")
-    return "composite GT02_1: outputs differ in size (image 64x48, alpha 64x48, fg 64x48, bg 10x10"
+    return (
+        "composite GT02_1: outputs differ in size "
+        "(image 160x120, alpha 160x120, fg 160x120, bg 10x10"
+    )
+
+
+def _break_changed_pixels(out):
+    path = out / "bg" / "GT02_1.png"
+    bg = read_rgb(path).copy()
+    bg[0, 0] ^= 1
+    write_image(path, bg)  # still a valid PNG of the right size
+    return "bg/GT02_1.png: changed since rssn compose wrote it (SHA-256 differs from .rssn/done)"
+
+
+def _break_edited_recipe(out):
+    _rewrite(out, lambda rows: rows[2]["recipe"].update(blur_kernel=60))
+    return "line 3: composite GT08_0 differs from what rssn compose recorded"
 
 
 BREAKS = [
+    _break_changed_pixels,
+    _break_edited_recipe,
     _break_extra_file,
     _break_missing_image,
     _break_dropped_row,
@@ -556,6 +600,7 @@ def test_absolute_background_paths_are_published_relative_to_the_background_root
         rows[0]["recipe"]["bg"] = str(bg_root / "sub" / "x.jpg")
         rows[1]["recipe"]["bg"] = "/elsewhere/y.jpg"
 
+    shutil.rmtree(fresh / ".rssn")  # no done records: a manifest edited by another tool
     _rewrite(fresh, absolute)
     dd = pub.to_dataset_dict(fresh)
     assert dd["train"]["bg_id"][:3] == ["sub/x.jpg", "y.jpg", _manifest(fresh)[2]["recipe"]["bg"]]
@@ -574,6 +619,27 @@ def test_the_training_example_of_the_docs_runs_on_a_published_folder(published, 
     scope: dict = {}
     exec(compile(code, "docs/publish.md", "exec"), scope)
     batch = scope["batch"]
-    assert batch["image"].shape == (2, 3, 48, 64) and batch["alpha"].shape == (2, 1, 48, 64)
+    assert batch["image"].shape == (2, 3, 120, 160) and batch["alpha"].shape == (2, 1, 120, 160)
     assert 0.0 <= float(batch["alpha"].min()) and float(batch["alpha"].max()) <= 1.0
     assert scope["recipe"]["fg_id"] == "GT08"  # train holds GT08 under fg-hash:0.3
+
+
+def test_the_published_recipe_cooks_the_published_composite_again(published, tmp_path, testdata):
+    """A row's recipe, with the inputs it names, gives back its image, fg and bg exactly."""
+    out, local, _ = published
+    dd = _load(local, tmp_path)
+    rows = {r["id"]: r for r in _manifest(out)}
+    for split in dd.values():
+        for ex in split:
+            recipe = rssn.Recipe.from_dict(json.loads(ex["recipe"]))
+            inputs = rows[ex["id"]]["inputs"]
+            cooked = rssn.cook(
+                recipe,
+                alpha=read_alpha(inputs["alpha"]),
+                fg=read_rgb(inputs["fg"]),
+                background=read_rgb(testdata / "backgrounds" / "clean" / ex["bg_id"]),
+            )
+            np.testing.assert_array_equal(cooked.image, np.asarray(ex["image"]))
+            np.testing.assert_array_equal(cooked.fg, np.asarray(ex["fg"]))
+            np.testing.assert_array_equal(cooked.bg, np.asarray(ex["bg"]))
+            np.testing.assert_array_equal(cooked.alpha, np.asarray(ex["alpha"]))
