@@ -2,17 +2,20 @@
 
     python docs/figures_publish.py
 
-Builds a small composite set from the project's procedural mattes
-(``trimaps.sample_mattes``) with foreground colours and backgrounds from
-``skimage.data``, publishes it with ``rssn.publish.write_hub_folder`` into a
-temporary folder, loads it with ``datasets.load_dataset`` and draws the first
-rows the way the Hub's viewer lays them out: one column per feature.
+Composes a small set with ``rssn compose`` (the project's procedural mattes,
+``trimaps.sample_mattes``, with foreground colours and backgrounds from
+``skimage.data``; OpenCV denoising for speed), publishes it with
+``rssn.publish.write_hub_folder`` into a temporary folder, loads it with
+``datasets.load_dataset`` and draws the first rows the way the Hub's viewer
+lays them out: one column per feature.
 Writes docs/img/publish/rows.png.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -46,80 +49,38 @@ def _fit(img: np.ndarray) -> np.ndarray:
     return img[y : y + SIZE[1], x : x + SIZE[0]]
 
 
-def compose_sample(out: Path) -> Path:
-    """A small set laid out as ``rssn compose`` writes it (plain blend, no RSSN steps)."""
+def compose_sample(root: Path) -> Path:
+    """Run ``rssn compose`` on three foregrounds and four backgrounds; return its output."""
     mattes = trimaps.sample_mattes(shape=(SIZE[1], SIZE[0]))
     colours = {"disk": data.coffee(), "hairy": data.chelsea(), "veil": data.astronaut()}
-    types = {"disk": "SO", "hairy": "SO", "veil": "STM"}
     backgrounds = {
-        "motorcycle.png": data.stereo_motorcycle()[0],
-        "rocket.png": data.rocket(),
-        "coins.png": cv2.cvtColor(data.coins(), cv2.COLOR_GRAY2RGB),
+        "motorcycle": data.stereo_motorcycle()[0],
+        "rocket": data.rocket(),
+        "coins": cv2.cvtColor(data.coins(), cv2.COLOR_GRAY2RGB),
+        "hubble": data.hubble_deep_field(),
     }
-    rows = []
-    bg_names = sorted(backgrounds)
-    for n, (stem, alpha) in enumerate(sorted((Path(k).stem, v) for k, v in mattes.items())):
-        fg = _fit(colours[stem])
-        for k in range(2):
-            bg_name = bg_names[(n + k) % len(bg_names)]
-            bg = _fit(backgrounds[bg_name])
-            kernel = 0 if k == 0 else 20
-            if kernel:  # RSSN's aperture blur on the background
-                bg = cv2.blur(bg, (kernel, kernel))
-            a = alpha[..., None].astype(np.float32) / 255
-            image = np.clip(np.rint(a * fg + (1 - a) * bg), 0, 255).astype(np.uint8)
-            trimap = trimaps.to_uint8(trimaps.trimap(alpha, kernel=15))
-            cid = f"{stem}_{k}"
-            outputs = {}
-            for name, arr in (
-                ("image", image),
-                ("alpha", alpha),
-                ("fg", fg),
-                ("bg", bg),
-                ("trimap", trimap),
-            ):
-                write_image(out / name / f"{cid}.png", arr)
-                outputs[name] = f"{name}/{cid}.png"
-            recipe = {
-                "seed": 0,
-                "fg_id": stem,
-                "k": k,
-                "size": list(SIZE),
-                "bg": bg_name,
-                "bg_size": [backgrounds[bg_name].shape[1], backgrounds[bg_name].shape[0]],
-                "fit": "cover",
-                "scale": None,
-                "crop": [0, 0, SIZE[0], SIZE[1]],
-                "denoise": False,
-                "denoise_method": "nlm",
-                "denoise_sigma": None,
-                "blur_kernel": kernel,
-                "noise": False,
-                "noise_std": 10.0,
-                "noise_seed": 100 * n + k,
-                "fg_method": None,
-                "fg_type": types[stem],
-            }
-            rows.append(
-                {
-                    "id": cid,
-                    "fg_id": stem,
-                    "k": k,
-                    "fg_type": types[stem],
-                    "inputs": {},
-                    "recipe": recipe,
-                    "outputs": outputs,
-                }
-            )
-    (out / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    run = {"tool": "rssn compose", "mattekit": "0.1.0", "config": {"seed": 0, "k": 2}}
-    (out / "run.json").write_text(json.dumps(run))
+    for name, alpha in mattes.items():  # Composition-1k layout: fg/ + alpha/
+        stem = Path(name).stem
+        write_image(root / "comp1k" / "fg" / f"{stem}.png", _fit(colours[stem]))
+        write_image(root / "comp1k" / "alpha" / f"{stem}.png", alpha)
+    for name, img in backgrounds.items():
+        write_image(root / "bg" / f"{name}.jpg", img)
+    (root / "types.json").write_text(json.dumps({"disk": "SO", "hairy": "SO", "veil": "STM"}))
+    out = root / "out"
+    cmd = [
+        sys.executable, "-m", "rssn", "compose", "--fg", root / "comp1k", "--bg", root / "bg",
+        "--k", "2", "--out", out, "--seed", "1", "--denoise-method", "nlm",
+        "--trimap", "gfm", "--types", root / "types.json", "--workers", "1", "--quiet",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([str(c) for c in cmd], check=True, env=env)
     return out
 
 
-def draw_rows(ds, path: Path, n: int = 4) -> None:
+def draw_rows(ds, path: Path, picks: tuple[int, ...] = (0, 1, 2, 4)) -> None:
+    n = len(picks)
     images = ["image", "alpha", "fg", "bg", "trimap"]
-    text_cols = ["fg_type", "bg_id", "blur_kernel", "denoise", "noise"]
+    text_cols = ["fg_type", "bg_id", "denoise", "blur_kernel", "noise"]
     fig, axes = plt.subplots(
         n + 1,
         len(images) + 2,
@@ -133,8 +94,8 @@ def draw_rows(ds, path: Path, n: int = 4) -> None:
     for ax, h in zip(axes[0], headers, strict=True):
         ax.axis("off")
         ax.text(0.5, 0.2, h, ha="center", va="bottom", fontsize=9, weight="bold")
-    for r in range(n):
-        row = ds[r]
+    for r, i in enumerate(picks):
+        row = ds[i]
         ax = axes[r + 1][0]
         ax.axis("off")
         ax.text(0.5, 0.5, row["id"], ha="center", va="center", fontsize=9, family="monospace")
@@ -148,10 +109,14 @@ def draw_rows(ds, path: Path, n: int = 4) -> None:
         ax.axis("off")
         lines = "\n".join(f"{c}: {row[c]}" for c in text_cols)
         ax.text(0.02, 0.5, lines, ha="left", va="center", fontsize=7.5, family="monospace")
-    fig.suptitle("load_dataset(<published folder>)['train']: the first rows", fontsize=10, y=0.995)
+    fig.suptitle(
+        f"load_dataset(<published folder>)['train'], rows {', '.join(map(str, picks))}",
+        fontsize=10,
+        y=0.995,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=72)
+    fig.savefig(path, dpi=68)
     plt.close(fig)
 
 
@@ -159,7 +124,7 @@ def main() -> None:
     import datasets
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = compose_sample(Path(tmp) / "out")
+        out = compose_sample(Path(tmp))
         local = Path(tmp) / "hub"
         publish.write_hub_folder(out, local)
         ds = datasets.load_dataset(str(local), split="train", cache_dir=str(Path(tmp) / "cache"))
