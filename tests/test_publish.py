@@ -643,3 +643,40 @@ def test_the_published_recipe_cooks_the_published_composite_again(published, tmp
             np.testing.assert_array_equal(cooked.fg, np.asarray(ex["fg"]))
             np.testing.assert_array_equal(cooked.bg, np.asarray(ex["bg"]))
             np.testing.assert_array_equal(cooked.alpha, np.asarray(ex["alpha"]))
+
+
+def test_jpeg_composites_are_published_as_their_jpeg_bytes(composed, tmp_path, testdata):
+    out = tmp_path / "jpeg"
+    result = CliRunner().invoke(
+        rssn_app,
+        [
+            "compose", "--fg", str(composed.parent / "comp1k"),
+            "--bg", str(testdata / "backgrounds" / "clean"), "--k", "1", "--out", str(out),
+            "--denoise-p", "0", "--jpeg", "--workers", "1", "--quiet",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pub.write_hub_folder(out, tmp_path / "hub")
+    ds = _load(tmp_path / "hub", tmp_path)["train"]
+    assert "trimap" not in ds.features  # composed without --trimap
+    raw = ds.cast_column("image", ds.features["image"].__class__(decode=False))
+    for ex, enc in zip(ds, raw, strict=True):
+        assert enc["image"]["bytes"] == (out / "image" / f"{ex['id']}.jpg").read_bytes()
+        assert ex["image"].format == "JPEG"
+
+
+def test_cli_publishes_backgrounds_as_a_second_config(composed, tmp_path, testdata):
+    bg = tmp_path / "bg"
+    for sub, src in (("train", "mate_Storm.jpg"), ("val", "life_by_Aitzol_Berasategi.jpg")):
+        (bg / sub).mkdir(parents=True)
+        Image.open(testdata / "backgrounds" / "clean" / src).reduce(16).save(bg / sub / src)
+    local = tmp_path / "hub"
+    result = _run([composed, "--local", local, "--backgrounds", bg], tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "backgrounds │ validation │    1" in result.stdout
+    assert "would upload 4 files to (no --repo-id given)" in result.stdout
+    assert sorted(p.relative_to(local).as_posix() for p in local.rglob("*.parquet")) == [
+        "backgrounds/train-00000-of-00001.parquet",
+        "backgrounds/validation-00000-of-00001.parquet",
+        "data/train-00000-of-00001.parquet",
+    ]
