@@ -205,8 +205,11 @@ def read_compose(out_dir: str | os.PathLike, *, check_images: bool = True) -> Co
     ``outputs`` (``image``, ``alpha``, ``fg``, ``bg``, optional others such as
     ``trimap``), ``id == f"{fg_id}_{k}"``, ids are unique; each output path is
     relative, inside ``out_dir/<name>/`` and exists; every file in those folders
-    is named by the manifest; optional outputs are in every row or in none; and
-    (``check_images``) the images of a row open and share one size.
+    is named by the manifest; optional outputs are in every row or in none;
+    (``check_images``) the images of a row open and share one size; and a row
+    equals what ``rssn compose`` recorded in ``.rssn/done/<id>.json`` when that
+    record exists (its SHA-256 of each file is checked later, as the bytes are
+    read for the Parquet shards).
 
     Parameters
     ----------
@@ -272,7 +275,9 @@ def read_compose(out_dir: str | os.PathLike, *, check_images: bool = True) -> Co
             if path not in listed:
                 rel = path.relative_to(root).as_posix()
                 raise PublishError(
-                    manifest, f"manifest disagrees with the files: {rel} is not in the manifest"
+                    manifest,
+                    f"manifest disagrees with the files: {rel} is not in the manifest "
+                    "(an interrupted rssn compose? rerun it to finish the manifest)",
                 )
 
     if check_images:
@@ -1049,6 +1054,12 @@ def dataset_card(
     bg_shown = _public(_bg_root(run) or "unknown")
     load_from = repo_id or "path/to/this/folder"
     fg_types = Counter(c.fg_type or "unknown" for c in compose.composites)
+    errors_path = compose.root / "errors.jsonl"
+    failed = (
+        sum(1 for line in errors_path.read_text(encoding="utf-8").splitlines() if line.strip())
+        if errors_path.is_file()
+        else 0
+    )
     fg_count = len({c.fg_id for c in compose.composites})
     lines = [
         f"# {card_data.pretty_name}",
@@ -1071,6 +1082,12 @@ def dataset_card(
         "",
         f"Split rule: `{rule}` (composites of one foreground are always in the same split).",
         "Foreground types: " + ", ".join(f"{k} {v}" for k, v in sorted(fg_types.items())) + ".",
+        (
+            f"{failed} input(s) failed in `rssn compose` (`--on-error skip`) and are not in "
+            "the set."
+            if failed
+            else None
+        ),
         "",
         "Each row of `default` is one composite: `image` = `alpha * fg + (1 - alpha) * bg` "
         "(then noise, if drawn), `alpha` the matte, `fg` and `bg` the foreground and background "

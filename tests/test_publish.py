@@ -680,3 +680,13 @@ def test_cli_publishes_backgrounds_as_a_second_config(composed, tmp_path, testda
         "backgrounds/validation-00000-of-00001.parquet",
         "data/train-00000-of-00001.parquet",
     ]
+
+
+def test_the_card_counts_inputs_that_compose_skipped(fresh, tmp_path):
+    (fresh / "errors.jsonl").write_text('{"fg": "GT99", "error": "x"}\n{"fg": "GT98"}\n')
+    pub.write_hub_folder(fresh, tmp_path / "hub")
+    text = (tmp_path / "hub" / "README.md").read_text()
+    assert "2 input(s) failed in `rssn compose` (`--on-error skip`)" in text
+    (fresh / "errors.jsonl").unlink()
+    pub.write_hub_folder(fresh, tmp_path / "hub3")
+    assert "failed in `rssn compose`" not in (tmp_path / "hub3" / "README.md").read_text()
