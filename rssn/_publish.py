@@ -15,9 +15,9 @@ Choices the issue leaves open (also in ``docs/publish.md``):
 - **Row groups** hold at most 100 rows and at most 100 MB of image bytes
   (:data:`MAX_ROW_GROUP_BYTES`). The viewer refuses to read a row group whose
   in-memory size exceeds 286 MiB and recommends 100-300 MB; ``datasets`` itself
-  writes 100 MB row groups. A 1080p composite row (four PNGs) is about 7-10 MB,
-  so such a set gets 10-14 rows per group. Rows are packed greedily in manifest
-  order, so the grouping is deterministic.
+  writes 100 MB row groups. A 1440x1080 composite row (four PNGs) is about
+  8.4 MB (benchmarks/bench_publish.py), so such a set gets 11 rows per group.
+  Rows are packed greedily in manifest order, so the grouping is deterministic.
 - **Shards** hold at most 500 MB (:data:`MAX_SHARD_BYTES`, as ``push_to_hub``),
   named ``<split>-NNNNN-of-MMMMM.parquet``.
 - **Image bytes** are the files' bytes, unchanged (no re-encoding): a decoded
