@@ -5,6 +5,7 @@ Kept apart from ``rssn/cli.py`` and registered there with :func:`register`.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import typer
@@ -75,6 +76,9 @@ def publish(
         write_hub_folder,
     )
 
+    missing = [m for m in ("datasets", "huggingface_hub", "pyarrow") if find_spec(m) is None]
+    if missing:
+        raise fail(f'rssn publish needs {", ".join(missing)}: pip install "mattekit[datasets]"')
     try:
         rule = SplitRule.parse(split_by)
     except ValueError as exc:

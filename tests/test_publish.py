@@ -690,3 +690,17 @@ def test_the_card_counts_inputs_that_compose_skipped(fresh, tmp_path):
     (fresh / "errors.jsonl").unlink()
     pub.write_hub_folder(fresh, tmp_path / "hub3")
     assert "failed in `rssn compose`" not in (tmp_path / "hub3" / "README.md").read_text()
+
+
+def test_cli_without_the_datasets_extra_says_what_to_install(composed):
+    code = (
+        "import sys; sys.modules['datasets'] = None; "  # as if the extra were not installed
+        f"sys.argv = ['rssn', 'publish', {str(composed)!r}]; "
+        "from rssn.cli import main; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=subprocess_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert 'rssn publish needs datasets: pip install "mattekit[datasets]"' in result.stderr
+    assert "Traceback" not in result.stderr
