@@ -26,11 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
+from rssn._cache import DiskCache
+from rssn._compose import _read_foreground, _trimap
 from rssn._crops import CROPS, apply_window, gca_window, gfm_window
 from rssn._recipe import Params, Recipe, cook, deal_backgrounds, draw_recipe, stable_int
-from trimaps.io import ImageError, list_images, open_image, read_alpha, read_rgb
+from rssn._sources import Background, Foreground, find_backgrounds, find_foregrounds, image_info
+from trimaps._cliutil import UsageError
+from trimaps.io import ImageError, read_alpha, read_rgb
 
 __all__ = ["TARGETS", "CompositeDataset", "EpochSampler", "collate"]
 
@@ -50,7 +53,7 @@ _DISCRETE = {"trimap", "unified", "random_trimap"}
 
 # Sub-streams of SeedSequence((seed, stable_int(fg_id), k, stream)): 1 is the trimap of
 # ``rssn compose --trimap`` (P3M's random kernel), 2 the crop, 3 the other random targets.
-_TRIMAP_STREAM, _CROP_STREAM, _TARGET_STREAM = 1, 2, 3
+_CROP_STREAM, _TARGET_STREAM = 2, 3
 
 _warned: set[str] = set()
 
@@ -65,184 +68,65 @@ def _warn_once(key: str, message: str) -> None:
 
 
 # ------------------------------------------------------------------ inputs
-# Interim readers of the ``rssn compose`` layouts; once ``rssn compose`` is on main
-# these are its ``rssn._sources`` / ``rssn._cache`` (same classes, same checks).
+# The readers and checks of ``rssn compose`` (rssn._sources), plus one check it leaves to
+# reading time: a file cut short. A dataset must fail at construction, not mid-epoch.
 
 
-@dataclass(frozen=True)
-class _Foreground:
-    id: str
-    alpha: Path
-    fg: Path | None = None
-    image: Path | None = None
-    rgba: bool = False
+def _check_complete(path: Path) -> None:
+    """Refuse a PNG or JPEG file cut short (an interrupted copy keeps a valid header).
 
-    @property
-    def colour(self) -> Path:
-        return self.fg if self.fg is not None else self.image  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class _Background:
-    id: str
-    path: Path
-    size: tuple[int, int]
-
-
-_LAYOUTS = (
-    ("fg", "alpha", "fg"),
-    ("original", "mask", "image"),
-    ("blurred_image", "mask", "image"),
-    ("image", "alpha", "image"),
-)
-
-
-def _header(path: Path, *, exif: bool = True) -> tuple[tuple[int, int], str, int | None]:
-    """(size, mode, PNG bit depth) from the file header, without decoding the pixels."""
+    Reads the last kilobyte only: a PNG must end with its IEND chunk, a JPEG must
+    hold its end-of-image marker there.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".jpg", ".jpeg"):
+        return
     try:
-        with Image.open(path) as img:
-            w, h = img.size
-            mode, fmt = img.mode, img.format
-            if exif and img.getexif().get(0x0112) in (5, 6, 7, 8):
-                w, h = h, w
-    except FileNotFoundError:
-        raise ImageError(path, "no such file") from None
-    except UnidentifiedImageError:
-        raise ImageError(path, "not an image file Pillow can read") from None
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - 1024))
+            tail = fh.read()
     except OSError as exc:
         raise ImageError(path, f"cannot read ({exc})") from None
-    depth = None
-    with open(path, "rb") as fh:
-        head = fh.read(26)
-        fh.seek(max(0, os.fstat(fh.fileno()).st_size - 1024))
-        tail = fh.read()
-    # A file cut short (an interrupted copy) keeps a valid header; its end marker is gone.
-    if fmt == "PNG":
-        depth = head[24] if len(head) == 26 else None
-        if not tail.endswith(b"IEND\xaeB`\x82"):
-            raise ImageError(path, "truncated PNG file (no IEND chunk at its end)")
-    elif fmt == "JPEG" and b"\xff\xd9" not in tail:
+    if head.startswith(b"\x89PNG") and not tail.endswith(b"IEND\xaeB`\x82"):
+        raise ImageError(path, "truncated PNG file (no IEND chunk at its end)")
+    if head.startswith(b"\xff\xd8") and b"\xff\xd9" not in tail:
         raise ImageError(path, "truncated JPEG file (no end-of-image marker)")
-    return (w, h), mode, depth
 
 
-def _stems(folder: Path) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for f in list_images(folder):
-        if f.stem in out:
-            raise ImageError(f, f"{out[f.stem].name} and {f.name} share the id {f.stem}")
-        out[f.stem] = f
-    return out
+def _refuse(problems: list[str]) -> None:
+    """Raise the first problem as the ImageError it was (path first), counting the others."""
+    if not problems:
+        return
+    path, _, reason = problems[0].partition(": ")
+    more = f" (and {len(problems) - 1} more problem(s) in the inputs)" if len(problems) > 1 else ""
+    raise ImageError(path, reason + more)
 
 
-def _find_foregrounds(root: Path) -> list[_Foreground]:
-    if not root.is_dir():
-        raise ImageError(root, "no such folder" if not root.exists() else "not a folder")
-    for colour_dir, matte_dir, kind in _LAYOUTS:
-        if (root / colour_dir).is_dir() and (root / matte_dir).is_dir():
-            colours, mattes = _stems(root / colour_dir), _stems(root / matte_dir)
-            for stem in sorted(set(mattes) - set(colours)):
-                raise ImageError(mattes[stem], f"matte without a {kind} in {root / colour_dir}")
-            fgs = []
-            for stem, path in sorted(colours.items()):
-                if stem not in mattes:
-                    raise ImageError(path, f"no matte named {stem}.* in {root / matte_dir}")
-                size, mode, depth = _header(path)
-                if depth == 16 or mode.startswith("I") or mode == "F":
-                    raise ImageError(path, "16-bit image; 8-bit RGB is expected")
-                msize, mmode, mdepth = _header(mattes[stem], exif=False)
-                if mdepth == 16 or mmode.startswith("I") or mmode == "F":
-                    raise ImageError(mattes[stem], "16-bit matte; an 8-bit matte is expected")
-                if size != msize:
-                    raise ImageError(
-                        path,
-                        f"size {size[0]}x{size[1]} differs from its matte {mattes[stem]} "
-                        f"({msize[0]}x{msize[1]})",
-                    )
-                if kind == "fg":
-                    fgs.append(_Foreground(stem, mattes[stem], fg=path))
-                else:
-                    fgs.append(_Foreground(stem, mattes[stem], image=path))
-            return fgs
-    fgs = []
-    for stem, path in sorted(_stems(root).items()):
-        _, mode, _ = _header(path, exif=False)
-        if mode not in ("RGBA", "LA"):
-            raise ImageError(
-                path,
-                f"{mode} image without an alpha channel; expected fg/ + alpha/, "
-                "original/ + mask/, blurred_image/ + mask/, image/ + alpha/, or RGBA PNGs",
-            )
-        fgs.append(_Foreground(stem, path, fg=path, rgba=True))
-    if not fgs:
-        raise ImageError(
-            root,
-            "no foregrounds found (expected fg/ + alpha/, original/ + mask/, "
-            "blurred_image/ + mask/, image/ + alpha/, or RGBA PNG files)",
-        )
-    return fgs
+def _types_from_file(path: Path, fgs: list[Foreground]) -> dict[str, str]:
+    """AIM types from the JSON file ``rssn compose --types`` reads, matched as it does."""
+    from types import SimpleNamespace
+
+    from rssn._compose import _match_types
+
+    types, problems = _match_types(SimpleNamespace(types=path), fgs)
+    _refuse([line for _, line in problems])
+    return types
 
 
-def _find_backgrounds(root: Path) -> list[_Background]:
-    files = list_images(root, recursive=True)
-    if not files:
-        raise ImageError(root, "no background images (.jpg, .png, ...) in this folder tree")
-    pool = []
-    for path in files:
-        size, mode, depth = _header(path)
-        if depth == 16 or mode.startswith("I") or mode == "F":
-            raise ImageError(path, "16-bit image; backgrounds must be 8-bit")
-        pool.append(_Background(path.relative_to(root).as_posix(), path, size))
-    return pool
-
-
-def _read_foreground(fg: _Foreground) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """(alpha, F or None, original image or None) as uint8 arrays."""
-    if fg.rgba:
-        rgba = np.asarray(open_image(fg.alpha, exif=False).convert("RGBA"))
-        return np.ascontiguousarray(rgba[..., 3]), np.ascontiguousarray(rgba[..., :3]), None
-    alpha = read_alpha(fg.alpha, allow_palette=False)
-    colour = read_rgb(fg.colour)
-    if colour.shape[:2] != alpha.shape:
-        raise ImageError(fg.colour, f"size differs from its matte {fg.alpha}")
-    return (alpha, colour, None) if fg.fg is not None else (alpha, None, colour)
-
-
-class _DiskCache:
-    """The content-keyed cache of ``rssn compose`` (``<root>/<step>/<key[:2]>/<key>.png``)."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root)
-
-    @staticmethod
-    def key(step: str, options: dict, inputs: Sequence[np.ndarray]) -> str:
-        import hashlib
-
-        h = hashlib.sha256()
-        h.update(step.encode())
-        h.update(json.dumps(options, sort_keys=True).encode())
-        for arr in inputs:
-            arr = np.ascontiguousarray(arr)
-            h.update(f"|{arr.dtype.str}{arr.shape}|".encode())
-            h.update(memoryview(arr).cast("B"))
-        return h.hexdigest()
-
-    def __call__(self, step, options, inputs, compute):
-        import cv2
-
-        from trimaps.io import write_image
-
-        path = self.root / step / (key := self.key(step, options, inputs))[:2] / f"{key}.png"
-        if path.is_file():
-            data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-            if data is not None:
-                return cv2.cvtColor(data, cv2.COLOR_BGR2RGB) if data.ndim == 3 else data
-        result = compute()
-        try:
-            write_image(path, result)
-        except OSError:
-            pass
-        return result
+def _find_inputs(fg_root: Path, bg_root: Path) -> tuple[list[Foreground], list[Background]]:
+    try:
+        fgs, problems, _ = find_foregrounds(fg_root)
+        pool, bg_problems = find_backgrounds(bg_root)
+    except UsageError as exc:  # a folder without foregrounds or backgrounds
+        raise ImageError(*str(exc).split(": ", 1)) from None
+    _refuse([line for _, line in problems] + bg_problems)
+    for fg in fgs:
+        for path in {fg.alpha, fg.colour}:
+            _check_complete(path)
+    for bg in pool:
+        _check_complete(bg.path)
+    return fgs, pool
 
 
 # ------------------------------------------------------------------ the cache policy
@@ -455,9 +339,10 @@ class CompositeDataset:
     trimap : {"gfm", "aim", "p3m"}
         Preset of the ``trimap`` target and of the unknown region GFM's crop draws
         from (kernel 25 / 30 / 15-30), as ``rssn compose --trimap``.
-    types : dict, optional
-        Foreground id -> AIM type ("SO", "STM", "NS"): recorded in recipes (NS
-        always gets the blurred background) and needed by the ``unified`` target.
+    types : dict or path, optional
+        Foreground id -> AIM type ("SO", "STM", "NS"), or the JSON file of
+        ``rssn compose --types``: recorded in recipes (NS always gets the blurred
+        background) and needed by the ``unified`` target.
     cache : path, optional
         The cache folder of ``rssn compose`` (``OUT/cache``, or its ``--cache``);
         defaults to ``<fg>/cache`` for a composed folder.
@@ -493,7 +378,7 @@ class CompositeDataset:
         crop: str | None = None,
         targets: Sequence[str] = (),
         trimap: str = "gfm",
-        types: dict[str, str] | None = None,
+        types: dict[str, str] | str | os.PathLike | None = None,
         cache: str | os.PathLike | None = None,
         on_missing_denoise: str = "skip",
         epoch: int = 0,
@@ -517,15 +402,15 @@ class CompositeDataset:
         self.crop, self.targets, self.trimap = crop, targets, trimap
         self.seed = int(seed)
         self.params = params or Params()
-        self.types = dict(types or {})
+        self.types = dict(types) if isinstance(types, dict) else {}
         self._epoch = _Epoch(epoch)
         self.on_missing_denoise = on_missing_denoise
         root = Path(fg)
         if (root / "manifest.jsonl").is_file() and (root / "run.json").is_file():
             self.composed = _load_precomposed(root)
             self.k = self.composed.k
-            self.foregrounds: list[_Foreground] = []
-            self.backgrounds: list[_Background] = []
+            self.foregrounds: list[Foreground] = []
+            self.backgrounds: list[Background] = []
             self._len = len(self.composed.rows)
             cache_root = Path(cache) if cache is not None else root / "cache"
         else:
@@ -535,8 +420,9 @@ class CompositeDataset:
             if int(k) < 1:
                 raise ValueError(f"k must be >= 1, got {k}")
             self.k = int(k)
-            self.foregrounds = _find_foregrounds(root)
-            self.backgrounds = _find_backgrounds(Path(bg))
+            self.foregrounds, self.backgrounds = _find_inputs(root, Path(bg))
+            if isinstance(types, str | os.PathLike):
+                self.types = _types_from_file(Path(types), self.foregrounds)
             if self.k > len(self.backgrounds):
                 raise ImageError(
                     Path(bg),
@@ -544,19 +430,18 @@ class CompositeDataset:
                     f"backgrounds, found {len(self.backgrounds)}",
                 )
             self._bg_by_id = {b.id: b for b in self.backgrounds}
-            self._sizes = [_header(f.alpha, exif=False)[0] for f in self.foregrounds]
+            self._sizes = [image_info(f.alpha, exif=False).size for f in self.foregrounds]
             self._len = len(self.foregrounds) * self.k
             cache_root = Path(cache) if cache is not None else None
         if "unified" in targets:
-            ids = (
-                [r["fg_id"] for r in self.composed.rows]
-                if self.composed
-                else [f.id for f in self.foregrounds]
-            )
-            missing = sorted({i for i in ids if i not in self.types})
+            if self.composed is not None:
+                missing = [r["fg_id"] for r in self.composed.rows if not r["recipe"]["fg_type"]]
+            else:
+                missing = [f.id for f in self.foregrounds if f.id not in self.types]
             if missing:
                 raise ValueError(
-                    f"the unified target needs types= for every foreground; missing {missing[:3]}"
+                    "the unified target needs the AIM type (types=) of every foreground; "
+                    f"missing for {sorted(set(missing))[:3]}"
                 )
         self.cache_root = cache_root
         self._deals: dict[int, np.ndarray] = {}
@@ -668,7 +553,7 @@ class CompositeDataset:
         background = read_rgb(bgd.path)
         if background.shape[1::-1] != tuple(recipe.bg_size):
             raise ImageError(bgd.path, "size changed since the dataset was made")
-        disk = _DiskCache(self.cache_root) if self.cache_root is not None else None
+        disk = DiskCache(self.cache_root) if self.cache_root is not None else None
         where = str(self.cache_root) if self.cache_root is not None else "the cache (cache=None)"
         serve = _ServeCache(disk, self.on_missing_denoise, where)
         try:
@@ -696,11 +581,7 @@ class CompositeDataset:
 
     def _preset_trimap(self, alpha: np.ndarray, recipe: Recipe) -> np.ndarray:
         """The trimap ``rssn compose --trimap <preset>`` writes for this recipe."""
-        import trimaps
-
-        rng = self._rng(recipe.fg_id, recipe.k, _TRIMAP_STREAM)
-        rep = trimaps.preset_trimap(alpha, self.trimap, rng)
-        return trimaps.to_uint8(rep)
+        return _trimap(self.trimap, alpha, recipe)
 
     def _targets(self, alpha: np.ndarray, recipe: Recipe, k_drawn: int) -> dict[str, np.ndarray]:
         import trimaps
@@ -711,7 +592,7 @@ class CompositeDataset:
             if name == "trimap":
                 out["trimap"] = self._preset_trimap(alpha, recipe)
             elif name == "unified":
-                out["unified"] = trimaps.to_uint8(trimaps.unified(alpha, self.types[recipe.fg_id]))
+                out["unified"] = _trimap("unified", alpha, recipe)
             elif name.startswith("rosta_"):
                 v = name[len("rosta_") :]
                 r = trimaps.rosta(alpha, v)

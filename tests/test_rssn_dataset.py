@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -321,3 +322,61 @@ def test_bad_options_are_refused():
         CompositeDataset("x", "y", targets=("alpha_plus",))
     with pytest.raises(ValueError, match="on_missing_denoise"):
         CompositeDataset("x", "y", on_missing_denoise="later")
+
+
+# ------------------------------------------------------------ identical to rssn compose
+
+
+def run_compose(fg, bg, out, **kw):
+    from rssn._compose import ComposeConfig, compose
+
+    return compose(ComposeConfig(fg_root=fg, bg_root=bg, out=out, **kw))
+
+
+@pytest.fixture(scope="module")
+def composed(fgset, bgset, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("composed") / "out"
+    run_compose(fgset, bgset, out, k=2, seed=5, params=NO_DENOISE, trimap="p3m")
+    return out
+
+
+def test_on_the_fly_items_are_the_files_rssn_compose_wrote(fgset, bgset, composed):
+    ds = make(fgset, bgset, k=2, seed=5, trimap="p3m", targets=("trimap",))
+    rows = [json.loads(line) for line in (composed / "manifest.jsonl").read_text().splitlines()]
+    assert len(rows) == len(ds)
+    for index, row in enumerate(rows):
+        item = ds[index]
+        assert {**row["recipe"], "denoise_skipped": False} == item["recipe"]
+        for name in ("image", "fg", "bg"):
+            assert np.array_equal(item[name], read_rgb(composed / row["outputs"][name])), name
+        for name in ("alpha", "trimap"):
+            assert np.array_equal(item[name], read_alpha(composed / row["outputs"][name])), name
+
+
+def test_a_composed_folder_reads_as_the_same_items_with_the_same_crops(fgset, bgset, composed):
+    on_the_fly = make(fgset, bgset, k=2, seed=5, crop="gca", targets=("rosta_tt",))
+    read = CompositeDataset(composed, crop="gca", targets=("rosta_tt",), seed=5)
+    assert len(read) == len(on_the_fly) and read.k == 2
+    for index in range(len(read)):
+        a, b = on_the_fly[index], read[index]
+        assert a["crop"] == b["crop"] and a["recipe"] == b["recipe"]
+        for name in ("image", "alpha", "fg", "bg", "tt_glance", "tt_focus"):
+            assert np.array_equal(a[name], b[name]), name
+    read.set_epoch(1)  # a composed folder has fixed composites; the crop is drawn anew
+    assert read[0]["crop"] != on_the_fly[0]["crop"]
+    assert read[0]["recipe"] == on_the_fly[0]["recipe"]
+
+
+def test_denoising_is_served_from_the_compose_cache(tiny, tmp_path):
+    fg, bg = tiny
+    out = tmp_path / "out"
+    run_compose(fg, bg, out, k=3, seed=2, params=DENOISE)
+    rssn._dataset._warned.clear()
+    ds = CompositeDataset(fg, bg, k=3, seed=2, params=DENOISE, cache=out / "cache")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing missing, nothing computed
+        items = [ds[i] for i in range(3)]
+    for i, item in enumerate(items):
+        assert item["recipe"]["denoise"] and not item["recipe"]["denoise_skipped"]
+        assert np.array_equal(item["image"], read_rgb(out / "image" / f"GT04_{i}.png"))
+        assert np.array_equal(item["fg"], read_rgb(out / "fg" / f"GT04_{i}.png"))
