@@ -2,6 +2,7 @@
 
     python benchmarks/bench_rssn.py            # 4 foregrounds x K=5 at 1080 px, ~3 minutes
     python benchmarks/bench_rssn.py --quick    # 2 x K=2, no cold numba, no BM3D: a smoke check
+    python benchmarks/bench_rssn.py --fg-methods   # multilevel vs levin on the real mattes
 
 Inputs: the seven alphamatting.com photos and true mattes of ../shared/testdata
 (an AM-2k-style ``original/`` + ``mask/`` folder, resized to 1080 px high, so F
@@ -14,7 +15,8 @@ are reported. Measured in the same run:
   and matte, estimate the foreground again (pymatting multi-level), read the
   background, stretch it with ``skimage.transform.resize``, blur / noise as
   drawn, blend in float64, write four PNGs with Pillow; one process.
-- ``compose``: ``rssn compose`` with 1 and 2 workers, fresh output and cache.
+- ``compose``: ``rssn compose`` with 1 and 2 workers, fresh output and cache;
+  then 2 workers into a fresh output with the foreground estimates cached.
 - ``floor``: only decoding the inputs (photo or cached F, matte, background)
   and encoding the outputs (four PNGs, or a JPEG composite), 2 processes: what
   any tool must pay.
@@ -201,6 +203,39 @@ def child_bm3d() -> int:
     return 1
 
 
+def fg_methods() -> None:
+    """Multi-level vs closed-form foreground on the seven real mattes: time and error."""
+    import numpy as np
+
+    from rssn import foreground
+    from rssn._steps import import_pymatting
+    from trimaps.io import read_alpha, read_rgb
+
+    import_pymatting()
+    am = TESTDATA / "matting" / "alphamatting"
+    print("| image | size | multilevel s | levin s | multilevel band error | levin band error |")
+    print("|---|---|---|---|---|---|")
+    totals = {"multilevel": [], "levin": []}
+    for p in sorted((am / "input").glob("*.png")):
+        image, alpha = read_rgb(p), read_alpha(am / "gt_alpha" / p.name)
+        band = (alpha > 0) & (alpha < 255)
+        a = alpha.astype(np.float64)[..., None] / 255
+        cells = []
+        for method in ("multilevel", "levin"):
+            t0 = time.perf_counter()
+            F, B = foreground(image, alpha, method)
+            dt = time.perf_counter() - t0
+            err = float(np.abs(a * F + (1 - a) * B - image)[band].mean())
+            totals[method].append((dt, err))
+            cells.append((dt, err))
+        (tm, em), (tl, el) = cells
+        print(f"| {p.stem} | {image.shape[1]}x{image.shape[0]} | {tm:.2f} | {tl:.2f} | "
+              f"{em:.2f} | {el:.2f} |")  # fmt: skip
+    for method, vals in totals.items():
+        ts, es = zip(*vals, strict=True)
+        print(f"{method}: total {sum(ts):.1f} s, mean band error {np.mean(es):.2f} levels")
+
+
 def child_main(spec: dict) -> None:
     t0 = time.perf_counter()
     kind = spec["kind"]
@@ -254,10 +289,16 @@ def main() -> None:
     parser.add_argument("--n-fg", type=int, default=4)
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument(
+        "--fg-methods", action="store_true", help="only compare multilevel and levin foregrounds"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(json.loads(args.child))
+        return
+    if args.fg_methods:
+        fg_methods()
         return
     n_fg, k = (2, 2) if args.quick else (args.n_fg, args.k)
     fg_root, bg_root = prepare(n_fg, args.height)
@@ -279,7 +320,12 @@ def main() -> None:
         "naive authors'-style loop, 1 process", kind="naive", out=str(OUT / "naive"), **common
     )
     c1 = run("rssn compose, 1 worker", kind="compose", workers=1, out=str(OUT / "c1"), **common)
-    c2 = run("rssn compose, 2 workers", kind="compose", workers=2, out=str(OUT / "c2"), **common)
+    fg_cache = str(OUT / "fg_cache")
+    shutil.rmtree(fg_cache, ignore_errors=True)
+    c2 = run("rssn compose, 2 workers", kind="compose", workers=2, out=str(OUT / "c2"),
+             extra={"cache": fg_cache}, **common)  # fmt: skip
+    c2w = run("rssn compose, 2 workers, F cached", kind="compose", workers=2,
+              out=str(OUT / "c2w"), extra={"cache": fg_cache}, **common)  # fmt: skip
     floor = run(
         "floor: decode + encode PNG, 2 processes",
         kind="floor",
@@ -329,6 +375,7 @@ def main() -> None:
     summary = {
         "speedup_vs_naive_2_workers": rate(c2) / rate(naive),
         "floor_over_compose_png": rate(floor) / rate(c2),
+        "floor_over_compose_png_f_cached": rate(floor) / rate(c2w),
         "floor_over_compose_jpeg": rate(fj) / rate(cj),
         "nlm_cold_over_warm": warm["work"] and cold["work"] / warm["work"],
         "compose_1_vs_2_workers": rate(c2) / rate(c1),

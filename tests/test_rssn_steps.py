@@ -199,7 +199,9 @@ def test_denoise_removes_noise(method):
     err_before = np.abs(noisy - clean).mean()
     err_after = np.abs(out - clean).mean()
     assert err_after < 0.4 * err_before, (err_before, err_after)
-    assert np.array_equal(denoise(noisy, method, sigma=10), denoise(noisy, method, sigma=10))
+    # the same bytes on every call (multi-threaded BM3D differs by a level now and then)
+    first = denoise(noisy, method, sigma=10)
+    assert all(np.array_equal(first, denoise(noisy, method, sigma=10)) for _ in range(3))
 
 
 def test_denoise_sigma_zero_is_identity_and_bad_values_fail():
