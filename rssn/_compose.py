@@ -283,6 +283,11 @@ def _compose_foreground(task: _Task) -> dict:
 
 
 def _worker_init() -> None:
+    # The pool's processes are the parallelism: one thread each for OpenCV and numba
+    # (pymatting's resize kernels are parallel), or 2 workers x 2 threads oversubscribe
+    # the cores. Results do not depend on the number of threads.
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    cv2.setNumThreads(1)
     # numba's compiled pymatting kernels live in a persistent cache (see rssn._steps)
     from rssn._steps import NUMBA_CACHE_DEFAULT
 
