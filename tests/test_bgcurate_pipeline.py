@@ -218,3 +218,19 @@ def test_cli_curate_reports_counts(src, tmp_path):
     assert "9 files: kept 7, truncated 1, unreadable 1" in res.output
     assert "salient stage skipped (--no-detector)" in res.output
     assert (out / "train").is_dir()
+
+
+def test_two_scan_processes_give_the_same_bytes(src, tmp_path):
+    one = curate(src, tmp_path / "one", NO_DETECTOR, report=False)
+    two = curate(src, tmp_path / "two", CurateConfig(workers=2), report=False)
+    assert outputs(tmp_path / "one") == outputs(tmp_path / "two")
+    assert one.decisions == two.decisions
+
+
+def test_output_folder_inside_the_source_is_not_scanned(src):
+    out = src / "curated"
+    first = curate(src, out, NO_DETECTOR, report=False)
+    second = curate(src, out, NO_DETECTOR, report=False)
+    assert first.counts == second.counts == {"kept": 7}
+    assert second.processed["scan"] == 0
+    assert not any(d["path"].startswith("curated/") for d in second.decisions)
