@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sqlite3
@@ -62,6 +63,10 @@ def test_clean_photos_are_kept_resized_and_split_by_content(src, tmp_path):
         w0, h0 = Image.open(src / d["path"]).size
         assert abs(max(img.size) - max(w0, h0) * 1080 / min(w0, h0)) <= 0.5
     assert (out / "report" / "report.json").is_file()
+    umask = os.umask(0)
+    os.umask(umask)
+    for f in [*(out / "train").glob("*"), out / "run.json", out / "report" / "index.html"]:
+        assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f  # not mkstemp's 0600
 
 
 def test_rerun_processes_only_new_images_and_keeps_outputs(src, tmp_path, backgrounds):
@@ -234,3 +239,15 @@ def test_output_folder_inside_the_source_is_not_scanned(src):
     assert first.counts == second.counts == {"kept": 7}
     assert second.processed["scan"] == 0
     assert not any(d["path"].startswith("curated/") for d in second.decisions)
+
+
+def test_a_deleted_cache_is_rebuilt_from_the_sources(src, tmp_path):
+    out = tmp_path / "out"
+    shutil.copy(src / "mate_Storm.jpg", src / "storm_again.jpg")  # two files, one content
+    first = curate(src, out, NO_DETECTOR, report=False)
+    assert first.processed["scan"] == 7  # the copy is not scanned twice
+    before = outputs(out)
+    shutil.rmtree(out / "cache")
+    second = curate(src, out, NO_DETECTOR, report=False)
+    assert second.processed["scan"] == 7
+    assert outputs(out) == before
