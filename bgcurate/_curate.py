@@ -402,7 +402,6 @@ def curate(
                     decision[p] = ("rejected", "salient", hits[0][1])
                     dets[sha_of[p]] = [d for d, _ in hits[:5]]  # outlined in the report
         # ---- 6. split + write -----------------------------------------------------------------
-        previous = {d["path"]: d for d in index.decisions()}
         kept = [p for p in candidates if p not in decision]
         names = Counter(_output_name(p, fmt) for p in kept)
         final_rows = []
@@ -423,9 +422,12 @@ def curate(
             _materialise(cache / work_name(sha, fmt), out / rel_out)
             final_rows.append((p, sha, "kept", None, "", split, rel_out))
             bar.advance(task)
-        for d in previous.values():
-            if d["output"] and d["output"] not in wanted:
-                (out / d["output"]).unlink(missing_ok=True)
+        # train/ and val/ belong to bgcurate: anything not kept now goes, including files
+        # linked by a run that was killed before it recorded its decisions
+        for sub in ("train", "val"):
+            for f in (out / sub).glob("*") if (out / sub).is_dir() else ():
+                if f"{sub}/{f.name}" not in wanted and f.is_file():
+                    f.unlink()
         index.put_decisions(final_rows)
         result.decisions = index.decisions()
     result.counts = dict(Counter(d["reason"] or "kept" for d in result.decisions))
