@@ -85,6 +85,7 @@ def test_rerun_processes_only_new_images_and_keeps_outputs(src, tmp_path, backgr
     assert second.counts == {"kept": 7}
     after = outputs(out)
     assert {k: v for k, v in after.items() if k in before} == before  # nothing moved
+    (out / "train" / "stray.jpg").write_bytes(b"left by a killed run")
     third = curate(src, out, NO_DETECTOR)
     assert third.processed["scan"] == 0 and outputs(out) == after
     # a removed source file leaves the outputs too
