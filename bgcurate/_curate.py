@@ -86,7 +86,8 @@ class CurateConfig:
         disables the pHash stage.
     detector : str or None
         Ultralytics weights (path or name) for embeddings and salient detection; None runs
-        neither (``--no-detector``).
+        neither. The library default is None; the command line's is ``yolo11n.pt``
+        (``--no-detector`` for None).
     cosine_threshold : float
         Embedding cosine similarity at or above which two images are duplicates.
     deep_dedup : bool
