@@ -1,0 +1,97 @@
+"""The local engine and the option plumbing shared by ``--engine local|ray``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import subprocess_env
+
+from trimaps._cliutil import UsageError
+from trimaps._engine import EngineError, LocalEngine, local_path, make_engine
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def fails_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError(f"item {x} is bad")
+    return x
+
+
+def pid_and_env(_x: int) -> tuple[int, str | None]:
+    return os.getpid(), os.environ.get("MATTEKIT_TEST_INIT")
+
+
+def _set_env() -> None:
+    os.environ["MATTEKIT_TEST_INIT"] = "ran"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_local_engine_yields_every_item_once_and_map_keeps_order(workers):
+    items = list(range(7))
+    with LocalEngine(workers) as engine:
+        seen = sorted(engine.imap_unordered(square, items))
+        assert seen == [(i, i * i) for i in items]
+        assert engine.map(square, items) == [i * i for i in items]
+
+
+def test_local_engine_with_two_workers_uses_other_processes_and_runs_the_initializer():
+    with LocalEngine(2, initializer=_set_env) as engine:
+        results = engine.map(pid_and_env, range(6))
+    assert {env for _, env in results} == {"ran"}
+    assert os.getpid() not in {pid for pid, _ in results}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_exception_in_an_item_reaches_the_caller_unchanged(workers):
+    with LocalEngine(workers) as engine, pytest.raises(ValueError, match="item 3 is bad"):
+        engine.map(fails_on_three, range(6))
+
+
+def test_make_engine_checks_its_options():
+    assert isinstance(make_engine("local", workers=2), LocalEngine)
+    with pytest.raises(UsageError, match="--engine must be one of local, ray"):
+        make_engine("dask")
+    with pytest.raises(UsageError, match=r"--address .* needs --engine ray"):
+        make_engine("local", address="auto")
+
+
+def test_ray_missing_is_one_clear_error():
+    code = (
+        "import sys; sys.modules['ray'] = None\n"
+        "from trimaps._engine import make_engine, EngineError\n"
+        "try:\n    make_engine('ray')\n"
+        "except EngineError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=subprocess_env(), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == (
+        "--engine ray needs Ray: pip install 'mattekit[ray]' (or use --engine local)"
+    )
+    assert issubclass(EngineError, UsageError)  # printed by guard as one line, exit 2
+
+
+@pytest.mark.parametrize("package", ["trimaps", "rssn", "bgcurate"])
+def test_importing_the_packages_does_not_import_ray(package):
+    code = f"import sys, {package}; print('ray' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=subprocess_env(), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_local_path_accepts_paths_and_file_urls_and_refuses_object_stores(tmp_path):
+    assert local_path(tmp_path / "out") == tmp_path / "out"
+    assert local_path("relative/out") == Path("relative/out")
+    assert local_path(f"file://{tmp_path}/out") == tmp_path / "out"
+    with pytest.raises(UsageError, match=r"^s3://bucket/set: s3:// output is not supported"):
+        local_path("s3://bucket/set")
