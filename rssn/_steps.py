@@ -192,7 +192,8 @@ def denoise(image: np.ndarray, method: str = "bm3d", sigma: float | None = None)
     method : {"bm3d", "nlm"}
         ``bm3d``: Dabov et al., "Image Denoising by Sparse 3-D Transform-Domain
         Collaborative Filtering", TIP 2007, via the ``bm3d`` package (``bm3d_rgb``,
-        default profile), as the paper does. That package is licensed for
+        default profile run on one thread, because its multi-threaded sums vary
+        from call to call), as the paper does. That package is licensed for
         non-commercial use only. ``nlm``: OpenCV's non-local means (Buades et
         al., CVPR 2005), ``cv2.fastNlMeansDenoisingColored`` with filter
         strength ``h = hColor = sigma / 2``, templates 7x7, search window 21x21:
@@ -223,7 +224,12 @@ def denoise(image: np.ndarray, method: str = "bm3d", sigma: float | None = None)
         return cv2.fastNlMeansDenoisingColored(np.ascontiguousarray(image), None, h, h, 7, 21)
     import bm3d
 
-    out = bm3d.bm3d_rgb(image.astype(np.float64) / 255.0, sigma / 255.0)
+    # One thread: with more, the bm3d library sums in a varying order and the
+    # result changes by ~1e-5 from call to call, which flips roundings to 8 bits
+    # and breaks "same seed, same bytes". Parallelism comes from the workers.
+    profile = bm3d.BM3DProfile()
+    profile.num_threads = 1
+    out = bm3d.bm3d_rgb(image.astype(np.float64) / 255.0, sigma / 255.0, profile)
     return _to_uint8(np.asarray(out) * 255.0)
 
 
