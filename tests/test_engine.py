@@ -95,3 +95,27 @@ def test_local_path_accepts_paths_and_file_urls_and_refuses_object_stores(tmp_pa
     assert local_path(f"file://{tmp_path}/out") == tmp_path / "out"
     with pytest.raises(UsageError, match=r"^s3://bucket/set: s3:// output is not supported"):
         local_path("s3://bucket/set")
+
+
+def sleep_first(x: int) -> int:
+    import time
+
+    if x == 0:
+        time.sleep(0.5)  # the first item finishes last
+    return x
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_imap_keeps_item_order_and_reads_the_items_lazily(workers):
+    consumed = []
+
+    def items():
+        for i in range(20):
+            consumed.append(i)
+            yield i
+
+    with LocalEngine(workers) as engine:
+        results = engine.imap(sleep_first, items())
+        assert next(results) == 0
+        assert len(consumed) <= 2 * workers  # a window, not the whole input
+        assert list(results) == list(range(1, 20))

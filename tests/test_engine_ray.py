@@ -119,3 +119,27 @@ def test_make_engine_joins_the_running_instance_and_describes_it(cluster):
         assert eng.describe() == "ray (local instance), 2 CPUs on 1 node"
         assert eng.map(cube, [2]) == [8]
     assert ray.is_initialized()
+
+
+def sleep_first(x: int) -> int:
+    import time
+
+    if x == 0:
+        time.sleep(0.5)  # the first item finishes last
+    return x
+
+
+def test_imap_keeps_item_order_and_reads_the_items_lazily(engine):
+    consumed = []
+
+    def items():
+        for i in range(12):
+            consumed.append(i)
+            yield i
+
+    results = engine.imap(sleep_first, items())
+    assert next(results) == 0
+    assert len(consumed) <= 2 * 2 + 1  # a window of twice the cluster's CPUs
+    assert list(results) == list(range(1, 12))
+    unordered = [i for i, _ in engine.imap_unordered(sleep_first, range(4))]
+    assert sorted(unordered) == [0, 1, 2, 3] and unordered[-1] == 0

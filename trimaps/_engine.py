@@ -47,7 +47,7 @@ Engines
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sized
 from pathlib import Path
 from typing import Any
 
@@ -95,23 +95,29 @@ class Engine:
     name = "engine"
 
     def imap_unordered(
-        self, fn: Callable[[Any], Any], items: Sequence[Any]
+        self, fn: Callable[[Any], Any], items: Iterable[Any]
     ) -> Iterator[tuple[int, Any]]:
-        """Yield ``(i, fn(items[i]))`` for every item, in completion order.
+        """Yield ``(i, fn(item_i))`` for every item, in completion order.
 
-        ``fn`` must be a module-level function and the items picklable (they
-        cross process and machine boundaries). An exception raised by ``fn``
-        stops the run and is raised here; items still in flight are cancelled.
+        ``fn`` must be a module-level function (or a ``functools.partial`` of
+        one) and the items picklable: they cross process and machine
+        boundaries. ``items`` is consumed lazily, at most ``2 x`` the parallelism
+        ahead of the results, so a generator that reads files keeps memory flat.
+        An exception raised by ``fn`` stops the run and is raised here; items
+        still in flight are cancelled.
         """
-        raise NotImplementedError
+        return self._stream(fn, items, ordered=False)
 
-    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-        """``[fn(item) for item in items]``, in item order, run on this engine."""
-        items = list(items)
-        results: list[Any] = [None] * len(items)
-        for i, result in self.imap_unordered(fn, items):
-            results[i] = result
-        return results
+    def imap(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(item)`` for every item, in item order (else as :meth:`imap_unordered`)."""
+        return (result for _, result in self._stream(fn, items, ordered=True))
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        """``[fn(item) for item in items]``, run on this engine."""
+        return list(self.imap(fn, items))
+
+    def _stream(self, fn, items, *, ordered: bool) -> Iterator[tuple[int, Any]]:
+        raise NotImplementedError
 
     def describe(self) -> str:
         """One line for the command's output: where the work runs."""
@@ -140,9 +146,9 @@ class LocalEngine(Engine):
         n = self.workers
         return f"local, {n} process{'es' if n > 1 else ''}" if n > 1 else "local, in process"
 
-    def imap_unordered(self, fn, items):
-        items = list(items)
-        if self.workers <= 1 or len(items) <= 1:
+    def _stream(self, fn, items, *, ordered):
+        small = isinstance(items, Sized) and len(items) <= 1  # a pool would only cost time
+        if self.workers <= 1 or small:
             if self.initializer is not None:
                 self.initializer()
             for i, item in enumerate(items):
@@ -153,18 +159,22 @@ class LocalEngine(Engine):
 
         ctx = get_context("spawn")  # numba + fork aborts; spawn is safe everywhere
         pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=self.initializer)
-        pending: dict = {}
+        pending: dict = {}  # future -> index, in submission order
+
+        def finished():
+            if ordered:
+                fut = next(iter(pending))
+                return [(pending.pop(fut), fut.result())]
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            return [(pending.pop(fut), fut.result()) for fut in done]
+
         try:
             for i, item in enumerate(items):
                 pending[pool.submit(fn, item)] = i
                 if len(pending) >= 2 * self.workers:  # bounded: memory does not grow
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        yield pending.pop(fut), fut.result()
+                    yield from finished()
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield pending.pop(fut), fut.result()
+                yield from finished()
         finally:
             # normal end: everything is done; an error or a closed generator: drop the rest
             pool.shutdown(wait=not pending, cancel_futures=True)
@@ -266,45 +276,48 @@ class RayEngine(Engine):
         where = self.address or "local instance"
         return f"ray ({where}), {self.cluster_cpus()} CPUs on {nodes} node{'s' * (nodes != 1)}"
 
-    def imap_unordered(self, fn, items):
+    def _stream(self, fn, items, *, ordered):
         ray = self._ray
-        from ray.exceptions import RayTaskError
-
-        items = list(items)
         window = 2 * self.cluster_cpus()
         fn_ref = ray.put(fn)  # shipped once, not with every task
         init_ref = ray.put(self.initializer)
-        pending: dict = {}
-        queue = iter(enumerate(items))
+        pending: dict = {}  # ObjectRef -> index, in submission order
+        queue = enumerate(items)
         try:
             for i, item in queue:
                 pending[self._task.remote(init_ref, fn_ref, item)] = i
                 if len(pending) >= window:
                     break
             while pending:
-                ready, _ = ray.wait(list(pending), num_returns=1)
+                if ordered:
+                    ready = [next(iter(pending))]
+                else:
+                    ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:
                     i = pending.pop(ref)
-                    try:
-                        result = ray.get(ref)
-                    except RayTaskError as exc:
-                        cause = exc.cause if isinstance(exc.cause, BaseException) else None
-                        if cause is not None:
-                            raise cause from None
-                        raise
-                    except ray.exceptions.RayError as exc:
-                        # WorkerCrashedError, NodeDiedError, ObjectLostError...: retries spent
-                        raise EngineError(
-                            f"item {i} of {len(items)}: {type(exc).__name__} after "
-                            f"{self.max_retries} retries; rerun the same command to resume"
-                        ) from None
-                    yield i, result
+                    yield i, self._get(ref, i)
                     nxt = next(queue, None)
                     if nxt is not None:
                         pending[self._task.remote(init_ref, fn_ref, nxt[1])] = nxt[0]
         finally:
             for ref in pending:  # an error or a closed generator: stop the rest
                 ray.cancel(ref)
+
+    def _get(self, ref, i: int):
+        ray = self._ray
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as exc:
+            # the item's own exception (a bad file...): raised as itself, for one clear line
+            if isinstance(exc.cause, BaseException):
+                raise exc.cause from None
+            raise
+        except ray.exceptions.RayError as exc:
+            # WorkerCrashedError, NodeDiedError, ObjectLostError...: retries spent
+            raise EngineError(
+                f"item {i}: {type(exc).__name__} after {self.max_retries} retries; "
+                "rerun the same command to resume"
+            ) from None
 
     def close(self) -> None:
         if self._owns and self._ray.is_initialized():
