@@ -1,4 +1,5 @@
-"""``rssn compose --engine ray`` on a local Ray instance (2 CPUs, no network) and real mattes."""
+"""``rssn compose`` and ``bgcurate curate`` with ``--engine ray`` on a local Ray instance
+(2 CPUs, no network), on the real mattes and backgrounds."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,11 @@ from conftest import subprocess_env
 from ray import cloudpickle
 from typer.testing import CliRunner
 
+import bgcurate._curate
 import rssn._compose
+from bgcurate import CurateConfig, curate
+from bgcurate._scan import ScanParams
+from bgcurate.cli import app as bgcurate_app
 from rssn import Params
 from rssn._compose import ComposeConfig, compose
 from rssn.cli import app
@@ -203,3 +209,86 @@ def test_a_rerun_after_the_driver_is_killed_resumes(cluster, photo_set, testdata
     local = tmp_path / "local"
     compose(ComposeConfig(photo_set, bgs, local, k=2, seed=3, params=params))
     assert outputs(out) == outputs(local)
+
+
+# ---------------------------------------------------------------- bgcurate curate
+
+
+@pytest.fixture(scope="module")
+def crawl(testdata, tmp_path_factory) -> Path:
+    """Four clean photos, one exact copy and two real near-duplicate previews."""
+    root = tmp_path_factory.mktemp("crawl")
+    bg = testdata / "backgrounds"
+    for p in [*sorted((bg / "clean").glob("plasma_*.jpg")), bg / "clean" / "mate_Storm.jpg"]:
+        (root / p.name).symlink_to(p)
+    (root / "copy").mkdir()
+    (root / "copy" / "storm.jpg").symlink_to(bg / "clean" / "mate_Storm.jpg")
+    for p in sorted((bg / "near_duplicates").glob("*.jpg")):
+        (root / p.name).symlink_to(p)
+    return root
+
+
+def curated(out: Path) -> dict[str, bytes]:
+    files = {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for sub in ("train", "val")
+        for p in sorted((out / sub).glob("*"))
+    }
+    files["run.json"] = (out / "run.json").read_bytes()
+    return files
+
+
+CURATE = ["--no-detector", "--resize-short", 320, "--min-short", 320, "--quiet", "--workers", 2]
+
+
+def test_curate_on_ray_gives_the_decisions_and_files_of_the_local_engine(cluster, crawl, tmp_path):
+    runs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        result = runner.invoke(
+            bgcurate_app, ["curate", str(crawl), "--out", str(out), "--engine", engine,
+                           *map(str, CURATE)]
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "7 files: duplicate 3, kept 4" in result.output
+        runs[engine] = curated(out)
+    assert runs["ray"] == runs["local"]
+    assert len(runs["local"]) == 4 + 1  # 4 distinct photos kept, and run.json
+    summary = json.loads(runs["ray"]["run.json"])
+    assert summary["counts"] == {"kept": 4, "duplicate": 3}
+    assert "engine" not in summary["config"]
+
+
+def _kill_scan_once(marker_dir: str, data: bytes, *, params):
+    import hashlib
+
+    from bgcurate._scan import scan_bytes
+
+    attempts = Path(marker_dir) / hashlib.sha256(data).hexdigest()
+    with open(attempts, "a") as fh:
+        fh.write("x")
+    if attempts.read_text() == "x":
+        os._exit(1)
+    return scan_bytes(data, params)
+
+
+def test_a_scan_worker_killed_mid_item_is_retried(cluster, crawl, tmp_path, monkeypatch):
+    config = CurateConfig(scan=ScanParams(resize_short=320), detector=None, min_short=320)
+    local = curate(crawl, tmp_path / "local", config, report=False)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setattr(
+        bgcurate._curate, "scan_bytes", functools.partial(_kill_scan_once, str(markers))
+    )
+    killed = curate(crawl, tmp_path / "ray", replace(config, engine="ray"), report=False)
+    # one killed attempt per distinct content (6: the copy has the bytes of mate_Storm),
+    # then every scan completed; the copy is scanned again only when it was read while
+    # the original was still in flight
+    attempts = [len(p.read_text()) for p in markers.iterdir()]
+    assert len(attempts) == 6 and min(attempts) >= 2
+    assert killed.processed["scan"] in (6, 7)
+    assert sum(attempts) == killed.processed["scan"] + 6
+    assert killed.decisions == local.decisions
+    ray_files, local_files = curated(tmp_path / "ray"), curated(tmp_path / "local")
+    del ray_files["run.json"], local_files["run.json"]  # run.json counts the scans made
+    assert ray_files == local_files
