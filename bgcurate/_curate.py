@@ -213,10 +213,16 @@ def _output_name(path: str, fmt: str) -> str:
     return stem.replace("/", "__") + "." + fmt
 
 
-def _scan_many(jobs: Iterable[tuple[object, bytes]], config: CurateConfig):
+def _scan_many(
+    jobs: Iterable[tuple[object, bytes]],
+    params: ScanParams,
+    workers: int,
+    engine: str = "local",
+    address: str | None = None,
+):
     """Yield ``(key, record, work)`` for each ``(key, data)``, in order: :func:`scan_bytes`
-    runs on the engine ``config.engine`` names (the bytes go to the workers, the results
-    come back; see :mod:`trimaps._engine`)."""
+    runs on ``engine`` with ``workers`` (the bytes go to the workers, the results come
+    back; see :mod:`trimaps._engine`)."""
     from collections import deque
     from functools import partial
 
@@ -229,8 +235,8 @@ def _scan_many(jobs: Iterable[tuple[object, bytes]], config: CurateConfig):
             keys.append(key)
             yield content
 
-    with make_engine(config.engine, workers=config.workers, address=config.address) as engine:
-        for rec, work in engine.imap(partial(scan_bytes, params=config.scan), data()):
+    with make_engine(engine, workers=workers, address=address) as runner:
+        for rec, work in runner.imap(partial(scan_bytes, params=params), data()):
             yield keys.popleft(), rec, work
 
 
@@ -309,7 +315,9 @@ def curate(
                     continue
                 yield (rel, st, sha), data
 
-        for (rel, st, sha), rec, work in _scan_many(jobs(), config):
+        for (rel, st, sha), rec, work in _scan_many(
+            jobs(), config.scan, config.workers, config.engine, config.address
+        ):
             if work is not None:
                 atomic_write_bytes(cache / work_name(sha, fmt), work)
             index.put_scan(sha, rec.to_dict())
