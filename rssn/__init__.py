@@ -9,13 +9,18 @@ with its randomness drawn as a serialisable :class:`Recipe`:
   :func:`fit_background`, :func:`composite`, :func:`add_noise`, :func:`noise_field`;
 - recipes: :class:`Params`, :class:`Recipe`, :func:`draw_recipe`,
   :func:`deal_backgrounds`, :func:`cook` (the one apply used everywhere),
-  :class:`Composite`, :func:`stable_int`.
+  :class:`Composite`, :func:`stable_int`;
+- training: :class:`CompositeDataset` (on-the-fly composites for a torch
+  ``DataLoader``, without importing torch), :class:`EpochSampler`, :func:`collate`,
+  and the papers' crops :func:`gfm_window`, :func:`gca_window`, :func:`apply_window`.
 
 Importing ``rssn`` never imports torch, ultralytics, pymatting or bm3d: the
 functions that need pymatting (numba compiles it at first import) or bm3d
 import them when called.
 """
 
+from rssn._crops import apply_window, gca_window, gfm_window
+from rssn._dataset import TARGETS, CompositeDataset, EpochSampler, collate
 from rssn._recipe import (
     Composite,
     Params,
@@ -46,11 +51,16 @@ __all__ = [
     "DENOISE_METHODS",
     "FG_METHODS",
     "FIT_MODES",
+    "TARGETS",
     "Composite",
+    "CompositeDataset",
+    "EpochSampler",
     "Params",
     "Recipe",
     "add_noise",
     "aperture_blur",
+    "apply_window",
+    "collate",
     "composite",
     "cook",
     "deal_backgrounds",
@@ -60,6 +70,8 @@ __all__ = [
     "fit_background",
     "fit_crop",
     "foreground",
+    "gca_window",
+    "gfm_window",
     "noise_field",
     "stable_int",
 ]

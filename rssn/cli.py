@@ -302,3 +302,9 @@ def demo(
 
 def main() -> None:
     app()
+
+
+# `rssn publish` (issue 7) lives in rssn/_publish_cli.py.
+from rssn._publish_cli import register as _register_publish  # noqa: E402
+
+_register_publish(app)
