@@ -119,3 +119,28 @@ def test_imap_keeps_item_order_and_reads_the_items_lazily(workers):
         assert next(results) == 0
         assert len(consumed) <= 2 * workers  # a window, not the whole input
         assert list(results) == list(range(1, 20))
+
+
+def test_the_commands_refuse_address_without_ray_and_object_store_outputs(tmp_path):
+    from typer.testing import CliRunner
+
+    from bgcurate.cli import app as bgcurate_app
+    from rssn.cli import app as rssn_app
+
+    runner = CliRunner()
+    fg, bg = tmp_path / "fg", tmp_path / "bg"
+    compose = ["compose", "--fg", str(fg), "--bg", str(bg), "--k", "1", "--quiet"]
+    cases = [
+        (rssn_app, [*compose, "--out", str(tmp_path / "o"), "--address", "auto"],
+         "--address names a Ray cluster; it needs --engine ray"),
+        (rssn_app, [*compose, "--out", "s3://bucket/set"],
+         "s3://bucket/set: s3:// output is not supported"),
+        (bgcurate_app, ["curate", str(bg), "--out", str(tmp_path / "o"), "--address", "auto"],
+         "--address names a Ray cluster; it needs --engine ray"),
+    ]  # fmt: skip
+    for app, args, message in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert message in " ".join(result.output.split())
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
