@@ -9,13 +9,18 @@ with its randomness drawn as a serialisable :class:`Recipe`:
   :func:`fit_background`, :func:`composite`, :func:`add_noise`, :func:`noise_field`;
 - recipes: :class:`Params`, :class:`Recipe`, :func:`draw_recipe`,
   :func:`deal_backgrounds`, :func:`cook` (the one apply used everywhere),
-  :class:`Composite`, :func:`stable_int`.
+  :class:`Composite`, :func:`stable_int`;
+- at the edges: :func:`read_inputs` (a manifest row's inputs as ``cook``'s
+  arguments), :class:`DiskCache` (the content-keyed cache ``cook`` accepts),
+  :class:`ComposeConfig` and :func:`compose_folder` (``rssn compose`` as a function).
 
 Importing ``rssn`` never imports torch, ultralytics, pymatting or bm3d: the
 functions that need pymatting (numba compiles it at first import) or bm3d
-import them when called.
+import them when called. The command-line edge (``ComposeConfig``,
+``compose_folder``, ``read_inputs``) is loaded at first use.
 """
 
+from rssn._cache import DiskCache
 from rssn._recipe import (
     Composite,
     Params,
@@ -46,11 +51,14 @@ __all__ = [
     "DENOISE_METHODS",
     "FG_METHODS",
     "FIT_MODES",
+    "ComposeConfig",
     "Composite",
+    "DiskCache",
     "Params",
     "Recipe",
     "add_noise",
     "aperture_blur",
+    "compose_folder",
     "composite",
     "cook",
     "deal_backgrounds",
@@ -61,5 +69,22 @@ __all__ = [
     "fit_crop",
     "foreground",
     "noise_field",
+    "read_inputs",
     "stable_int",
 ]
+
+
+_LAZY = {
+    "ComposeConfig": "ComposeConfig",
+    "compose_folder": "compose",
+    "read_inputs": "read_inputs",
+}
+
+
+def __getattr__(name: str):
+    # the compose edge pulls typer and rich (error reporting); load it only when asked
+    if name in _LAZY:
+        from rssn import _compose
+
+        return getattr(_compose, _LAZY[name])
+    raise AttributeError(f"module 'rssn' has no attribute {name!r}")

@@ -44,7 +44,7 @@ from rssn._sources import Background, Foreground, find_backgrounds, find_foregro
 from trimaps._cliutil import UsageError, distribution_version
 from trimaps.io import ImageError, atomic_write_bytes, open_image, read_alpha, read_rgb
 
-__all__ = ["TRIMAP_KINDS", "ComposeConfig", "ComposeError", "Summary", "compose"]
+__all__ = ["TRIMAP_KINDS", "ComposeConfig", "ComposeError", "Summary", "compose", "read_inputs"]
 
 #: ``--trimap`` choices: the trimap presets of GFM, AIM, P3M, or AIM's unified map.
 TRIMAP_KINDS = ("gfm", "aim", "p3m", "unified")
@@ -187,6 +187,30 @@ def _read_foreground(fg: Foreground) -> tuple[np.ndarray, np.ndarray | None, np.
             f"{fg.alpha} ({alpha.shape[1]}x{alpha.shape[0]})",
         )
     return (alpha, colour, None) if fg.fg is not None else (alpha, None, colour)
+
+
+def read_inputs(inputs: dict) -> dict[str, np.ndarray | None]:
+    """Read the inputs of a manifest row: the keyword arguments of :func:`rssn.cook`.
+
+    ``inputs`` is a row's ``"inputs"`` (paths of ``fg``, ``alpha``, ``image``,
+    ``bg``; ``fg == alpha`` for an RGBA file). Returns ``{"alpha", "background",
+    "fg", "image"}`` read exactly as ``rssn compose`` reads them, so that::
+
+        cook(Recipe.from_dict(row["recipe"]), **read_inputs(row["inputs"]))
+
+    gives the composite ``rssn compose`` wrote, in a dataloader or on a Ray worker.
+    Raises :class:`trimaps.ImageError` naming the file that cannot be read.
+    """
+    fg_path, alpha_path, image_path = inputs.get("fg"), inputs["alpha"], inputs.get("image")
+    source = Foreground(
+        id="",
+        alpha=Path(alpha_path),
+        fg=Path(fg_path) if fg_path else None,
+        image=Path(image_path) if image_path else None,
+        rgba=fg_path is not None and fg_path == alpha_path,
+    )
+    alpha, fg, image = _read_foreground(source)
+    return {"alpha": alpha, "background": read_rgb(inputs["bg"]), "fg": fg, "image": image}
 
 
 def _trimap(kind: str, alpha: np.ndarray, recipe: Recipe) -> np.ndarray:
