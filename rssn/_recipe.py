@@ -23,8 +23,9 @@ Choices the paper leaves open (see docs/rssn.md):
   recomposes the saved composite (up to rounding, wherever nothing clips): a
   composition loss on the saved layers stays consistent. The GFM code also adds
   the field to all three, but wraps around in ``uint8``; we round and clip.
-- AIM's type-wise rule (Li et al., IJCAI 2021, Sec. 3.3): a non-salient (NS)
-  foreground always gets the blurred background; the kernel is still drawn.
+- AIM's type-wise rule (Li, Zhang and Tao, "Deep Automatic Natural Image
+  Matting", IJCAI 2021): a non-salient (NS) foreground always gets the blurred
+  background; the kernel is still drawn.
 """
 
 from __future__ import annotations
