@@ -282,8 +282,14 @@ def _compose_foreground(task: _Task) -> dict:
         except ImageError as exc:
             result["errors"].append({"id": cid, "file": os.fspath(exc.path), "error": str(exc)})
             continue
-        for rel, data in files.items():
-            atomic_write_bytes(task.out / rel, data)
+        try:
+            for rel, data in files.items():
+                target = task.out / rel
+                atomic_write_bytes(target, data)
+        except OSError as exc:  # disk full, no permission: name the output file
+            msg = f"{target}: cannot write ({exc.strerror or exc})"
+            result["errors"].append({"id": cid, "file": os.fspath(target), "error": msg})
+            continue
         row = {
             "id": cid,
             "fg_id": recipe.fg_id,
@@ -498,8 +504,11 @@ def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
         raise ComposeError([line for _, line in problems])
     _check_out(cfg)
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_run_json(cfg, layout)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_run_json(cfg, layout)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the output folder ({exc.strerror or exc})") from None
     summary.errors = [{"id": i, "file": line.split(": ")[0], "error": line} for i, line in problems]
     total = sum(len(t.items) for t in tasks)
     try:

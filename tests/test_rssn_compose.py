@@ -467,3 +467,14 @@ def test_exif_rotated_backgrounds_are_composited_upright(fgset, tmp_path):
     assert compose_cli(fgset, bgs, out).exit_code == 0
     rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert all(r["recipe"]["bg_size"] == [50, 60] for r in rows)
+
+
+def test_an_output_folder_that_cannot_be_made(fgset, bgset, tmp_path):
+    # its parent is a file: mkdir fails (as root too, unlike a read-only folder)
+    (tmp_path / "afile").write_text("x")
+    assert_one_error(compose_cli(fgset, bgset, tmp_path / "afile" / "out"), "afile", "cannot write")
+
+
+def test_an_output_path_that_is_a_file(fgset, bgset, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    assert_one_error(compose_cli(fgset, bgset, tmp_path / "afile"), "afile", "not a folder")
