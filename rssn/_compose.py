@@ -402,6 +402,12 @@ def plan(cfg: ComposeConfig) -> tuple[list[_Task], list[tuple[str | None, str]],
     if cfg.trimap == "unified" and cfg.types is None:
         raise UsageError("--trimap unified needs --types FILE.json (file name -> SO/STM/NS)")
     _check_optional_packages(cfg)
+    out, bg_root = Path(cfg.out).resolve(), Path(cfg.bg_root).resolve()
+    if out == bg_root or bg_root in out.parents:
+        # the next run would find its own outputs among the backgrounds
+        raise UsageError(f"{cfg.out}: the output folder lies inside --bg {cfg.bg_root}")
+    if out == Path(cfg.fg_root).resolve():
+        raise UsageError(f"{cfg.out}: the output folder is the --fg folder")
     fgs, problems, layout = find_foregrounds(cfg.fg_root)
     all_ids = sorted({fg.id for fg in fgs} | {i for i, _ in problems if i is not None})
     types: dict[str, str] = {}

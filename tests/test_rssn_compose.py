@@ -478,3 +478,8 @@ def test_an_output_folder_that_cannot_be_made(fgset, bgset, tmp_path):
 def test_an_output_path_that_is_a_file(fgset, bgset, tmp_path):
     (tmp_path / "afile").write_text("x")
     assert_one_error(compose_cli(fgset, bgset, tmp_path / "afile"), "afile", "not a folder")
+
+
+def test_an_output_folder_inside_the_backgrounds(fgset, bgset):
+    assert_one_error(compose_cli(fgset, bgset, bgset / "out"), "inside --bg")
+    assert not (bgset / "out").exists()
