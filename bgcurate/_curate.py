@@ -33,9 +33,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +100,12 @@ class CurateConfig:
     batch : int
         Images per detector batch.
     workers : int
-        Processes for the scan stage (1 = in this process).
+        Processes for the scan stage (1 = in this process); with ``engine="ray"`` and no
+        ``address``, the CPUs of the local Ray instance.
+    engine : {"local", "ray"}
+        Where the scan runs (see :mod:`trimaps._engine`); the results are the same.
+    address : str or None
+        A Ray cluster to join (``"auto"``, ``"HOST:6379"``, ``"ray://HOST:10001"``).
     """
 
     scan: ScanParams = field(default_factory=ScanParams)
@@ -120,9 +123,12 @@ class CurateConfig:
     imgsz: int = 640
     batch: int = 8
     workers: int = 1
+    engine: str = "local"
+    address: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        del d["engine"], d["address"]  # where the work runs does not change the result
         d["scan"] = self.scan.to_dict()
         return d
 
@@ -208,25 +214,31 @@ def _output_name(path: str, fmt: str) -> str:
     return stem.replace("/", "__") + "." + fmt
 
 
-def _scan_many(jobs: Iterable[tuple[object, bytes]], params: ScanParams, workers: int):
-    """Yield ``(key, record, work)`` for each ``(key, data)``, in order; ``workers``
-    processes run :func:`scan_bytes` (the bytes go to them, the results come back)."""
-    if workers <= 1:
-        for key, data in jobs:
-            rec, work = scan_bytes(data, params)
-            yield key, rec, work
-        return
-    # spawn: numba (pymatting) and fork do not mix; the scan needs neither, but a caller may
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        window = 2 * workers
-        futures = []
-        for key, data in jobs:
-            futures.append((key, pool.submit(scan_bytes, data, params)))
-            if len(futures) >= window:
-                k, f = futures.pop(0)
-                yield (k, *f.result())
-        for k, f in futures:
-            yield (k, *f.result())
+def _scan_many(
+    jobs: Iterable[tuple[object, bytes]],
+    params: ScanParams,
+    workers: int,
+    engine: str = "local",
+    address: str | None = None,
+):
+    """Yield ``(key, record, work)`` for each ``(key, data)``, in order: :func:`scan_bytes`
+    runs on ``engine`` with ``workers`` (the bytes go to the workers, the results come
+    back; see :mod:`trimaps._engine`)."""
+    from collections import deque
+    from functools import partial
+
+    from trimaps._engine import make_engine
+
+    keys: deque = deque()
+
+    def data():
+        for key, content in jobs:
+            keys.append(key)
+            yield content
+
+    with make_engine(engine, workers=workers, address=address) as runner:
+        for rec, work in runner.imap(partial(scan_bytes, params=params), data()):
+            yield keys.popleft(), rec, work
 
 
 def curate(
@@ -315,7 +327,9 @@ def curate(
                 queued.add(sha)
                 yield (rel, st, sha), data
 
-        for (rel, st, sha), rec, work in _scan_many(jobs(), config.scan, config.workers):
+        for (rel, st, sha), rec, work in _scan_many(
+            jobs(), config.scan, config.workers, config.engine, config.address
+        ):
             if work is not None:
                 atomic_write_bytes(cache / work_name(sha, fmt), work)
             index.put_scan(sha, rec.to_dict())

@@ -31,6 +31,11 @@ def _root(
     """Background curation."""
 
 
+class EngineName(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class Fmt(str, Enum):
     jpg = "jpg"
     png = "png"
@@ -107,7 +112,24 @@ def curate(
     ),
     imgsz: int = typer.Option(640, "--imgsz", min=32, help="Detector input size."),
     batch: int = typer.Option(8, "--batch", min=1, help="Images per detector batch."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Processes for the scan stage."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="Processes for the scan stage; with --engine ray and no --address, the CPUs of "
+        "the local Ray instance.",
+    ),
+    engine: EngineName = typer.Option(
+        EngineName.local,
+        "--engine",
+        help="Where the scan runs: local, or ray (pip install 'mattekit[ray]'); the same "
+        "results. See docs/scale.md.",
+    ),
+    address: str | None = typer.Option(
+        None,
+        "--address",
+        help="Ray cluster to join with --engine ray: auto, HOST:6379 or ray://HOST:10001.",
+    ),
     tiny: int = typer.Option(64, "--tiny", min=1, help="Reject short side < this as tiny."),
     max_aspect: float = typer.Option(
         3.0, "--max-aspect", min=1.0, help="Reject long/short > this."
@@ -121,6 +143,8 @@ def curate(
     from bgcurate._curate import curate as run
     from bgcurate._scan import ScanParams
 
+    if address is not None and engine is not EngineName.ray:
+        raise UsageError("--address names a Ray cluster; it needs --engine ray")
     try:
         scan = ScanParams(
             resize_short=resize_short,
@@ -148,6 +172,8 @@ def curate(
         imgsz=imgsz,
         batch=batch,
         workers=workers,
+        engine=engine.value,
+        address=address,
     )
     if config.detector is not None and config.detector.lower().endswith((".yaml", ".yml")):
         err_console.print(

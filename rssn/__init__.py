@@ -1,6 +1,77 @@
 """RSSN composition for matting training data (Li et al., IJCV 2022, Sec. 4).
 
-Importing ``rssn`` never imports torch or ultralytics.
+The route "resolution, sharpness, semantic, noise" of "Bridging Composite and
+Real: Towards End-to-end Deep Image Matting" as pure functions on NumPy arrays,
+with its randomness drawn as a serialisable :class:`Recipe`:
+
+- steps: :func:`foreground`, :func:`denoise`, :func:`estimate_sigma`,
+  :func:`aperture_blur` (:data:`BLUR_KERNELS`), :func:`fit_crop`,
+  :func:`fit_background`, :func:`composite`, :func:`add_noise`, :func:`noise_field`;
+- recipes: :class:`Params`, :class:`Recipe`, :func:`draw_recipe`,
+  :func:`deal_backgrounds`, :func:`cook` (the one apply used everywhere),
+  :class:`Composite`, :func:`stable_int`;
+- training: :class:`CompositeDataset` (on-the-fly composites for a torch
+  ``DataLoader``, without importing torch), :class:`EpochSampler`, :func:`collate`,
+  and the papers' crops :func:`gfm_window`, :func:`gca_window`, :func:`apply_window`.
+
+Importing ``rssn`` never imports torch, ultralytics, pymatting or bm3d: the
+functions that need pymatting (numba compiles it at first import) or bm3d
+import them when called.
 """
 
-__all__: list[str] = []
+from rssn._crops import apply_window, gca_window, gfm_window
+from rssn._dataset import TARGETS, CompositeDataset, EpochSampler, collate
+from rssn._recipe import (
+    Composite,
+    Params,
+    Recipe,
+    cook,
+    deal_backgrounds,
+    draw_recipe,
+    stable_int,
+)
+from rssn._steps import (
+    BLUR_KERNELS,
+    DENOISE_METHODS,
+    FG_METHODS,
+    FIT_MODES,
+    add_noise,
+    aperture_blur,
+    composite,
+    denoise,
+    estimate_sigma,
+    fit_background,
+    fit_crop,
+    foreground,
+    noise_field,
+)
+
+__all__ = [
+    "BLUR_KERNELS",
+    "DENOISE_METHODS",
+    "FG_METHODS",
+    "FIT_MODES",
+    "TARGETS",
+    "Composite",
+    "CompositeDataset",
+    "EpochSampler",
+    "Params",
+    "Recipe",
+    "add_noise",
+    "aperture_blur",
+    "apply_window",
+    "collate",
+    "composite",
+    "cook",
+    "deal_backgrounds",
+    "denoise",
+    "draw_recipe",
+    "estimate_sigma",
+    "fit_background",
+    "fit_crop",
+    "foreground",
+    "gca_window",
+    "gfm_window",
+    "noise_field",
+    "stable_int",
+]
