@@ -16,7 +16,14 @@ from bgcurate._dedup import (
     keeper,
 )
 from bgcurate._index import Index
-from bgcurate._salient import resolve_classes, salient_decision
+from bgcurate._salient import (
+    detect_images,
+    embed_images,
+    load_detector,
+    resolve_classes,
+    salient_decision,
+    salient_hits,
+)
 from bgcurate._scan import ScanParams, ScanRecord, phash, resize_short, scan_bytes, scan_file
 from bgcurate._split import split_of
 
@@ -28,16 +35,20 @@ __all__ = [
     "ScanRecord",
     "cosine_pairs",
     "curate",
+    "detect_images",
     "duplicate_groups",
+    "embed_images",
     "exact_pairs",
     "hamming",
     "hamming_pairs",
     "hamming_pairs_naive",
     "keeper",
+    "load_detector",
     "phash",
     "resize_short",
     "resolve_classes",
     "salient_decision",
+    "salient_hits",
     "scan_bytes",
     "scan_file",
     "split_of",

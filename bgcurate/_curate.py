@@ -84,7 +84,8 @@ class CurateConfig:
         disables the pHash stage.
     detector : str or None
         Ultralytics weights (path or name) for embeddings and salient detection; None runs
-        neither (``--no-detector``).
+        neither. The library default is None; the command line's is ``yolo11n.pt``
+        (``--no-detector`` for None).
     cosine_threshold : float
         Embedding cosine similarity at or above which two images are duplicates.
     deep_dedup : bool
@@ -288,17 +289,27 @@ def curate(
         _check_config(index, out, config)
         # ---- 1. scan ------------------------------------------------------------------------
         known = index.files()
-        gone = [p for p in known if p not in set(sources)]
-        index.forget_files(gone)
+        stored = index.scans()
+
+        def have(sha: str) -> bool:
+            """Content scanned, and its working copy still there (the cache may be deleted)."""
+            rec = stored.get(sha)
+            return rec is not None and (
+                rec["reason"] is not None or (cache / work_name(sha, fmt)).exists()
+            )
+
+        wanted_set = set(sources)
+        index.forget_files([p for p in known if p not in wanted_set])
         todo: list[tuple[str, os.stat_result]] = []
         for rel in sources:
             st = (src / rel).stat()
             prev = known.get(rel)
             if prev is not None and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
-                if prev[2] is None or index.has_content(prev[2]):
+                if prev[2] is None or have(prev[2]):
                     continue
             todo.append((rel, st))
         task = bar.add_task("scan", total=len(todo))
+        queued: set[str] = set()
 
         def jobs():
             for rel, st in todo:
@@ -309,10 +320,11 @@ def curate(
                     bar.advance(task)
                     continue
                 sha = hashlib.sha256(data).hexdigest()
-                if index.has_content(sha):  # a copy or a rename of known content
+                if have(sha) or sha in queued:  # a copy or a rename of known content
                     index.put_file(rel, st.st_size, st.st_mtime_ns, sha)
                     bar.advance(task)
                     continue
+                queued.add(sha)
                 yield (rel, st, sha), data
 
         for (rel, st, sha), rec, work in _scan_many(
@@ -405,7 +417,6 @@ def curate(
                     decision[p] = ("rejected", "salient", hits[0][1])
                     dets[sha_of[p]] = [d for d, _ in hits[:5]]  # outlined in the report
         # ---- 6. split + write -----------------------------------------------------------------
-        previous = {d["path"]: d for d in index.decisions()}
         kept = [p for p in candidates if p not in decision]
         names = Counter(_output_name(p, fmt) for p in kept)
         final_rows = []
@@ -426,9 +437,12 @@ def curate(
             _materialise(cache / work_name(sha, fmt), out / rel_out)
             final_rows.append((p, sha, "kept", None, "", split, rel_out))
             bar.advance(task)
-        for d in previous.values():
-            if d["output"] and d["output"] not in wanted:
-                (out / d["output"]).unlink(missing_ok=True)
+        # train/ and val/ belong to bgcurate: anything not kept now goes, including files
+        # linked by a run that was killed before it recorded its decisions
+        for sub in ("train", "val"):
+            for f in (out / sub).glob("*") if (out / sub).is_dir() else ():
+                if f"{sub}/{f.name}" not in wanted and f.is_file():
+                    f.unlink()
         index.put_decisions(final_rows)
         result.decisions = index.decisions()
     result.counts = dict(Counter(d["reason"] or "kept" for d in result.decisions))
@@ -444,7 +458,9 @@ def curate(
         "val": result.val,
         "groups": result.groups,
     }
-    atomic_write_bytes(out / "run.json", (json.dumps(summary, indent=2) + "\n").encode())
+    share_mode(
+        atomic_write_bytes(out / "run.json", (json.dumps(summary, indent=2) + "\n").encode())
+    )
     if report:
         from bgcurate._report import write_report
 
@@ -505,6 +521,13 @@ def _detect_stage(index, cache, shas, detector, config, bar, result) -> dict[str
     return {s: have[s] for s in shas}
 
 
+def share_mode(path: Path) -> None:
+    """Give a written file the usual ``0o666 & ~umask`` mode (temporary files are 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def _materialise(work: Path, target: Path) -> None:
     """Put the working copy at ``target`` (hard link, else copy), atomically; skip if there."""
     if target.exists() and (
@@ -519,3 +542,4 @@ def _materialise(work: Path, target: Path) -> None:
     except OSError:
         shutil.copyfile(work, tmp)
     os.replace(tmp, target)
+    share_mode(target)  # a hard link: the working copy in the cache gets it too

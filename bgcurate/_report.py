@@ -130,14 +130,18 @@ def _thumbnail(out: Path, src: Path, path: str, sha: str | None, fmt: str) -> np
         bgr = cv2.imread(str(work), cv2.IMREAD_COLOR)
         rgb = None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     if rgb is None:  # rejected at the scan: no working copy; try the source itself
-        try:
-            from PIL import Image, ImageOps
+        from PIL import Image, ImageFile, ImageOps
 
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = True  # show what a truncated file still holds
+        try:
             with Image.open(src / path) as im:
                 im.draft("RGB", (512, 512))  # JPEG: decode at a reduced scale
                 rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-        except Exception:  # truncated, unreadable: the tile says "no picture"
+        except Exception:  # unreadable: the tile says "no picture"
             return None
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
     h, w = rgb.shape[:2]
     s = min(1.0, 256 / max(h, w))
     thumb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), cv2.INTER_AREA)
@@ -252,6 +256,10 @@ def write_report(out: Path, src: Path, result, config, detections: dict | None =
     atomic_write_bytes(
         folder / "index.html", _html(stages, counts, sheets, shown, group_sheets, result).encode()
     )
+    from bgcurate._curate import share_mode
+
+    for f in folder.iterdir():
+        share_mode(f)
     return folder
 
 

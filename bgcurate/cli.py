@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from trimaps._cliutil import UsageError, console, guard, version_callback
+from trimaps._cliutil import UsageError, console, err_console, guard, version_callback
 
 app = typer.Typer(
     name="bgcurate",
@@ -175,6 +175,13 @@ def curate(
         engine=engine.value,
         address=address,
     )
+    if config.detector is not None and config.detector.lower().endswith((".yaml", ".yml")):
+        err_console.print(
+            f"warning: {config.detector} builds an untrained model: its detections and "
+            "embeddings are meaningless (use it to test the plumbing only)",
+            highlight=False,
+            markup=False,
+        )
     result = run(src, out, config, show_progress=not quiet)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
     console.print(f"{len(result.decisions)} files: {counts}", highlight=False, markup=False)

@@ -1,22 +1,19 @@
-"""Make the pictures of docs/rssn.md: one foreground on one background through each RSSN step.
+"""Make the pictures of docs/rssn.md.
 
-    python docs/figures_rssn.py            # docs/img/rssn/steps.jpg (committed; JPEG: small)
+    python docs/figures_rssn.py            # docs/img/rssn/*.png (committed)
     python docs/figures_rssn.py --local    # also docs/_local/rssn/ from ../shared/testdata
 
-The committed picture uses only what the project makes itself and what its
-dependencies install: the procedural "hairy" matte of ``trimaps.sample_mattes``,
-the colours of ``skimage.data.chelsea()`` as the foreground and
-``skimage.data.coffee()`` as the background. Every panel is cooked by
-``rssn.cook`` from a hand-made recipe, so the picture shows the code the
-toolkit runs. ``--local`` renders a real alphamatting.com image with its
-estimated foreground; those renders must not be committed (docs/_local is
-gitignored).
+The committed pictures use only what the project makes itself and ``skimage.data``:
+the project's procedural hairy matte with the fur of ``skimage.data.chelsea()`` as
+its colours, on ``skimage.data.grass()`` (tinted) with simulated sensor noise
+(std 6) so that the denoising step has something to remove. ``--local`` renders a
+real alphamatting.com photo on a real background, which must not be committed
+(docs/_local is git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
@@ -27,22 +24,30 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import rssn  # noqa: E402
-import trimaps  # noqa: E402
-from trimaps.io import read_alpha, read_rgb, write_image  # noqa: E402
+from trimaps._samples import hairy  # noqa: E402
+from trimaps.io import write_image  # noqa: E402
 
 LABEL_H = 22
+PANEL_W = 200
 
 
-def panel(rgb: np.ndarray, label: str, width: int) -> np.ndarray:
-    """An RGB (or gray) uint8 image scaled to ``width`` with a label bar on top."""
-    if rgb.ndim == 2:
-        rgb = np.repeat(rgb[..., None], 3, axis=2)
-    h = round(rgb.shape[0] * width / rgb.shape[1])
-    interp = cv2.INTER_AREA if width <= rgb.shape[1] else cv2.INTER_NEAREST
-    small = cv2.resize(rgb, (width, h), interpolation=interp)
+def panel(image: np.ndarray, label: str, width: int = PANEL_W) -> np.ndarray:
+    if image.ndim == 2:
+        image = np.dstack([image] * 3)
+    h = round(image.shape[0] * width / image.shape[1])
+    small = cv2.resize(image, (width, h), interpolation=cv2.INTER_AREA)
     bar = np.full((LABEL_H, width, 3), 40, np.uint8)
-    cv2.putText(bar, label, (5, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255,) * 3, 1, cv2.LINE_AA)
+    cv2.putText(
+        bar, label, (5, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA
+    )
     return np.vstack([bar, small])
+
+
+def zoom(image: np.ndarray, box: tuple[int, int, int, int], label: str) -> np.ndarray:
+    x, y, w, h = box
+    crop = image[y : y + h, x : x + w]
+    big = cv2.resize(crop, (PANEL_W, round(h * PANEL_W / w)), interpolation=cv2.INTER_NEAREST)
+    return panel(big, label)
 
 
 def grid(panels: list[np.ndarray], cols: int, gap: int = 4) -> np.ndarray:
@@ -56,117 +61,98 @@ def grid(panels: list[np.ndarray], cols: int, gap: int = 4) -> np.ndarray:
     return out
 
 
-def steps_figure(
-    *,
-    alpha: np.ndarray,
-    background: np.ndarray,
-    fg: np.ndarray | None = None,
-    image: np.ndarray | None = None,
-    fg_method: str | None = None,
-    denoise_method: str = "bm3d",
-    kernel: int = 40,
-    width: int = 200,
-    zoom: tuple[int, int, int] | None = None,
-) -> np.ndarray:
-    """Cook one composite step by step with hand-made recipes and lay the layers out.
-
-    Row 1: F, alpha, B fitted (cover + crop), B denoised, B blurred.
-    Row 2: the naive composite (GFM-style stretch, no RSSN step), the RSSN
-    composite without noise, with noise (std 10), and zoomed details of the
-    background before/after denoising and of the noisy composite.
-    """
-    H, W = alpha.shape
-    bh, bw = background.shape[:2]
-    base = rssn.draw_recipe(
-        0,
-        "figure",
-        0,
-        size=(W, H),
-        bg="background",
-        bg_size=(bw, bh),
-        params=rssn.Params(
-            denoise_p=0,
-            blur_p=0,
-            noise_p=0,
-            denoise_method=denoise_method,
-            fg_method=fg_method or "multilevel",
-        ),
-        estimate_foreground=image is not None,
-    )
-    # Centre the background window so the picture does not depend on the draw.
-    _, centred = rssn.fit_crop((bw, bh), (W, H), "cover", (0.5, 0.5))
-    base = dataclasses.replace(base, crop=centred)
-
-    def cook(**changes) -> rssn.Composite:
-        recipe = dataclasses.replace(base, **changes)
-        return rssn.cook(recipe, alpha=alpha, background=background, fg=fg, image=image)
-
-    plain = cook()
-    denoised = cook(denoise=True)
-    blurred = cook(denoise=True, blur_kernel=kernel)
-    noisy = cook(denoise=True, blur_kernel=kernel, noise=True, noise_std=10.0)
-    _, whole = rssn.fit_crop((bw, bh), (W, H), "stretch")
-    naive = cook(fit="stretch", scale=None, crop=whole)
-
-    panels = [
-        panel(plain.fg, "F (foreground colours)", width),
-        panel(alpha, "alpha", width),
-        panel(plain.bg, "B: scale to cover, crop", width),
-        panel(denoised.bg, f"B denoised ({denoise_method})", width),
-        panel(blurred.bg, f"B blurred (box {kernel}x{kernel})", width),
-        panel(naive.image, "naive: stretched B", width),
-        panel(blurred.image, "RSSN composite", width),
-        panel(noisy.image, "RSSN + noise (std 10)", width),
-    ]
-    if zoom is not None:
-        x, y, s = zoom
-        # Same aspect as the other panels, so the rows line up.
-        detail = (slice(y, y + round(s * H / W)), slice(x, x + s))
-        panels += [
-            panel(plain.bg[detail], "B detail", width),
-            panel(denoised.bg[detail], "B detail denoised", width),
-        ]
-    return grid(panels, cols=5)
-
-
-def committed(out: Path) -> None:
+def sample() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(F, alpha, background) from skimage.data and the project's procedural matte."""
     from skimage import data
 
-    alpha = trimaps.sample_mattes((240, 320))["hairy.png"]
-    fg = cv2.resize(data.chelsea(), (320, 240), interpolation=cv2.INTER_AREA)
-    # coffee() is 600x400: a real photo whose sensor noise the BM3D panel removes.
-    fig = steps_figure(alpha=alpha, fg=fg, background=data.coffee(), zoom=(20, 20, 64))
-    write_image(out / "steps.jpg", fig)
-    print("wrote", out / "steps.jpg")
+    cat = data.chelsea()  # 300 x 451 RGB
+    h, w = 300, 400
+    fg = np.ascontiguousarray(cat[:h, 25 : 25 + w])
+    alpha = hairy((h, w), strands=110, seed=3)
+    grass = data.grass().astype(np.float32) / 255  # 512 x 512 gray
+    tint = np.array([0.45, 0.75, 0.35], np.float32)
+    bg = grass[..., None] * tint * 255 + np.array([30, 40, 20], np.float32)
+    bg = cv2.resize(bg, (900, 512), interpolation=cv2.INTER_CUBIC)  # wider than the foreground
+    rng = np.random.default_rng(0)
+    bg = bg + rng.normal(0, 6, bg.shape)  # simulated sensor noise for the denoising step
+    return fg, alpha, np.clip(np.rint(bg), 0, 255).astype(np.uint8)
 
 
-def local(out: Path, testdata: Path) -> None:
-    am = testdata / "matting" / "alphamatting"
-    image = read_rgb(am / "input" / "GT04.png")
-    alpha = read_alpha(am / "gt_alpha" / "GT04.png")
-    # Keep BM3D affordable: a 360-px-wide crop of the photo, its matte and a background.
-    y0, x0, h, w = 150, 220, 270, 360
-    image = np.ascontiguousarray(image[y0 : y0 + h, x0 : x0 + w])
-    alpha = np.ascontiguousarray(alpha[y0 : y0 + h, x0 : x0 + w])
-    background = read_rgb(testdata / "backgrounds" / "clean" / "plasma_Path_2560x1600.jpg")
-    fig = steps_figure(
-        alpha=alpha,
-        image=image,
-        fg_method="multilevel",
-        background=background,
-        zoom=(10, 10, 64),
+def steps_figure() -> np.ndarray:
+    fg, alpha, background = sample()
+    h, w = alpha.shape
+    bh, bw = background.shape[:2]
+    base = rssn.Params(denoise_p=0, blur_p=0, noise_p=0, denoise_method="bm3d")
+    recipe = rssn.draw_recipe(
+        1, "chelsea", 0, size=(w, h), bg="grass", bg_size=(bw, bh), params=base
     )
-    write_image(out / "steps_GT04.jpg", fig)
-    print("wrote", out / "steps_GT04.jpg")
+    fitted = rssn.fit_background(background, (w, h), recipe.crop)
+    stretched = rssn.fit_background(background, (w, h), (0, 0, bw, bh))
+    naive = rssn.composite(fg, alpha, stretched)
+    f_dn = rssn.denoise(fg, "bm3d")
+    b_dn = rssn.denoise(fitted, "bm3d")
+    b_blur = rssn.aperture_blur(b_dn, 30)
+    comp = rssn.composite(f_dn, alpha, b_blur)
+    noisy = rssn.add_noise(comp, 10, seed=recipe.noise_seed)
+    box = (w // 2 - 60, h // 2 - 105, 120, 80)  # strands over the background
+    panels = [
+        panel(fg, "F: foreground colours"),
+        panel(alpha, "alpha: procedural hairy matte"),
+        panel(naive, "GFM stretch, no RSSN step"),
+        panel(fitted, f"B: cover fit, crop {recipe.crop[:2]}"),
+        panel(b_dn, "B denoised (BM3D, sigma estimated)"),
+        panel(b_blur, "B blurred: 30x30 average"),
+        panel(comp, "C = aF + (1-a)B"),
+        panel(noisy, "C + Gaussian noise, std 10"),
+        zoom(noisy, box, "zoom: strands, blur, noise"),
+    ]
+    return grid(panels, 3)
+
+
+def local_figures(out: Path) -> None:
+    from trimaps.io import read_alpha, read_rgb
+
+    testdata = ROOT.parent / "shared" / "testdata"
+    image = read_rgb(testdata / "matting" / "alphamatting" / "input" / "GT04.png")
+    alpha = read_alpha(testdata / "matting" / "alphamatting" / "gt_alpha" / "GT04.png")
+    bg = read_rgb(testdata / "backgrounds" / "clean" / "plasma_Path_2560x1600.jpg")
+    h, w = alpha.shape
+    rows = []
+    for method in ("multilevel", "levin"):
+        F, _ = rssn.foreground(image, alpha, method)
+        params = rssn.Params(denoise_p=0, blur_p=1, noise_p=1)
+        r = rssn.draw_recipe(
+            0, "GT04", 0, size=(w, h), bg="Path", bg_size=bg.shape[1::-1], params=params
+        )
+        c = rssn.cook(r, alpha=alpha, background=bg, fg=F)
+        rows += [panel(F, f"F ({method})"), panel(c.image, f"RSSN composite ({method} F)")]
+    out.mkdir(parents=True, exist_ok=True)
+    write_image(out / "real_GT04.png", grid(rows, 2))
+
+
+def save_small_png(path: Path, image: np.ndarray) -> None:
+    """A 256-colour PNG (median cut, Floyd-Steinberg): about 4x smaller, noise still visible."""
+    from PIL import Image
+
+    Image.fromarray(image).quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(
+        path, optimize=True
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--local", action="store_true", help="also render ../shared/testdata")
-    args = ap.parse_args()
-    committed(ROOT / "docs" / "img" / "rssn")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--local", action="store_true", help="also render real test data")
+    args = parser.parse_args()
+    out = ROOT / "docs" / "img" / "rssn"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "steps.png"
+    cv2.imwrite(
+        str(path), cv2.cvtColor(steps_figure(), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9]
+    )
+    print(f"{path} ({path.stat().st_size // 1024} KiB)")
     if args.local:
-        local(ROOT / "docs" / "_local" / "rssn", ROOT.parent / "shared" / "testdata")
+        local_figures(ROOT / "docs" / "_local" / "rssn")
+        print(ROOT / "docs" / "_local" / "rssn" / "real_GT04.png")
 
 
 if __name__ == "__main__":

@@ -263,6 +263,12 @@ def collate(batch: list[dict]) -> dict:
     for key in batch[0]:
         values = [item[key] for item in batch]
         if isinstance(values[0], np.ndarray):
+            shapes = {v.shape for v in values}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"rssn.collate: {key!r} arrays of different shapes {sorted(shapes)} cannot "
+                    "be stacked; give CompositeDataset a crop= (or use batch_size=1)"
+                )
             out[key] = torch.from_numpy(np.stack(values))
         elif isinstance(values[0], int | float) and not isinstance(values[0], bool):
             out[key] = torch.tensor(values)

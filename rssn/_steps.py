@@ -73,7 +73,9 @@ def _check_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:
     """Round half to even and clip to [0, 255]: never truncate, never wrap."""
-    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+    x = np.rint(x)
+    np.clip(x, 0, 255, out=x)
+    return x.astype(np.uint8)
 
 
 def import_pymatting():
@@ -192,8 +194,8 @@ def denoise(image: np.ndarray, method: str = "bm3d", sigma: float | None = None)
     method : {"bm3d", "nlm"}
         ``bm3d``: Dabov et al., "Image Denoising by Sparse 3-D Transform-Domain
         Collaborative Filtering", TIP 2007, via the ``bm3d`` package (``bm3d_rgb``,
-        default profile run on one thread, because its multi-threaded sums vary
-        from call to call), as the paper does. That package is licensed for
+        default profile, one thread so that the result is the same on every call),
+        as the paper does. That package is licensed for
         non-commercial use only. ``nlm``: OpenCV's non-local means (Buades et
         al., CVPR 2005), ``cv2.fastNlMeansDenoisingColored`` with filter
         strength ``h = hColor = sigma / 2``, templates 7x7, search window 21x21:
@@ -224,12 +226,12 @@ def denoise(image: np.ndarray, method: str = "bm3d", sigma: float | None = None)
         return cv2.fastNlMeansDenoisingColored(np.ascontiguousarray(image), None, h, h, 7, 21)
     import bm3d
 
-    # One thread: with more, the bm3d library sums in a varying order and the
-    # result changes by ~1e-5 from call to call, which flips roundings to 8 bits
-    # and breaks "same seed, same bytes". Parallelism comes from the workers.
+    # One thread: with more, bm3d's results vary by a level from call to call (its
+    # profiles say so), and "same seed, same bytes" would not hold. Parallelism
+    # comes from the worker processes instead.
     profile = bm3d.BM3DProfile()
     profile.num_threads = 1
-    out = bm3d.bm3d_rgb(image.astype(np.float64) / 255.0, sigma / 255.0, profile)
+    out = bm3d.bm3d_rgb(image.astype(np.float64) / 255.0, sigma / 255.0, profile=profile)
     return _to_uint8(np.asarray(out) * 255.0)
 
 
@@ -363,7 +365,11 @@ def composite(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> np.ndarray:
     alpha = _check_alpha(alpha, fg.shape[:2])
     a = alpha.astype(np.float32)[..., None] * np.float32(1 / 255)
     b = bg.astype(np.float32)
-    return _to_uint8(b + a * (fg.astype(np.float32) - b))
+    c = fg.astype(np.float32)
+    c -= b  # in place: C = B + alpha (F - B), one allocation fewer per step
+    c *= a
+    c += b
+    return _to_uint8(c)
 
 
 def noise_field(shape: tuple[int, ...], std: float, seed: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sqlite3
@@ -62,6 +63,10 @@ def test_clean_photos_are_kept_resized_and_split_by_content(src, tmp_path):
         w0, h0 = Image.open(src / d["path"]).size
         assert abs(max(img.size) - max(w0, h0) * 1080 / min(w0, h0)) <= 0.5
     assert (out / "report" / "report.json").is_file()
+    umask = os.umask(0)
+    os.umask(umask)
+    for f in [*(out / "train").glob("*"), out / "run.json", out / "report" / "index.html"]:
+        assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f  # not mkstemp's 0600
 
 
 def test_rerun_processes_only_new_images_and_keeps_outputs(src, tmp_path, backgrounds):
@@ -80,6 +85,7 @@ def test_rerun_processes_only_new_images_and_keeps_outputs(src, tmp_path, backgr
     assert second.counts == {"kept": 7}
     after = outputs(out)
     assert {k: v for k, v in after.items() if k in before} == before  # nothing moved
+    (out / "train" / "stray.jpg").write_bytes(b"left by a killed run")
     third = curate(src, out, NO_DETECTOR)
     assert third.processed["scan"] == 0 and outputs(out) == after
     # a removed source file leaves the outputs too
@@ -218,3 +224,31 @@ def test_cli_curate_reports_counts(src, tmp_path):
     assert "9 files: kept 7, truncated 1, unreadable 1" in res.output
     assert "salient stage skipped (--no-detector)" in res.output
     assert (out / "train").is_dir()
+
+
+def test_two_scan_processes_give_the_same_bytes(src, tmp_path):
+    one = curate(src, tmp_path / "one", NO_DETECTOR, report=False)
+    two = curate(src, tmp_path / "two", CurateConfig(workers=2), report=False)
+    assert outputs(tmp_path / "one") == outputs(tmp_path / "two")
+    assert one.decisions == two.decisions
+
+
+def test_output_folder_inside_the_source_is_not_scanned(src):
+    out = src / "curated"
+    first = curate(src, out, NO_DETECTOR, report=False)
+    second = curate(src, out, NO_DETECTOR, report=False)
+    assert first.counts == second.counts == {"kept": 7}
+    assert second.processed["scan"] == 0
+    assert not any(d["path"].startswith("curated/") for d in second.decisions)
+
+
+def test_a_deleted_cache_is_rebuilt_from_the_sources(src, tmp_path):
+    out = tmp_path / "out"
+    shutil.copy(src / "mate_Storm.jpg", src / "storm_again.jpg")  # two files, one content
+    first = curate(src, out, NO_DETECTOR, report=False)
+    assert first.processed["scan"] == 7  # the copy is not scanned twice
+    before = outputs(out)
+    shutil.rmtree(out / "cache")
+    second = curate(src, out, NO_DETECTOR, report=False)
+    assert second.processed["scan"] == 7
+    assert outputs(out) == before

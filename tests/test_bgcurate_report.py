@@ -74,7 +74,8 @@ def test_report_after_a_run_shows_every_reason_and_group(testdata, tmp_path):
     assert sheet.shape[0] == 28 + 2 * (TILE_H + 34)  # one row per group
     # thumbnails are cached: the rerun draws the same sheets
     before = {p.name: p.read_bytes() for p in report.glob("*.png")}
-    assert len(list((out / "cache" / "thumbs").glob("*.jpg"))) == 6  # 2 dup + 4 low-res
+    # 2 duplicates + 4 low-res + the truncated file, drawn as far as it decodes
+    assert len(list((out / "cache" / "thumbs").glob("*.jpg"))) == 7
     curate(src, out, CurateConfig(min_short=1700))
     assert {p.name: p.read_bytes() for p in report.glob("*.png")} == before
     # a threshold change that removes a reason removes its sheets

@@ -704,3 +704,21 @@ def test_cli_without_the_datasets_extra_says_what_to_install(composed):
     assert result.returncode == 2
     assert 'rssn publish needs datasets: pip install "mattekit[datasets]"' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_card_reads_back_through_huggingface_hub_and_datasets(published):
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCard
+
+    _, local, _ = published
+    card = DatasetCard.load(local / "README.md")  # a local path: no network
+    assert card.data.license == "other" and card.data.size_categories == ["n<1K"]
+    infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    assert infos["default"].features == pub.composite_features(
+        ("image", "alpha", "fg", "bg", "trimap"), list(pub.RECIPE_COLUMNS)
+    )
+    assert {k: v.num_examples for k, v in infos["default"].splits.items()} == {
+        "train": 2,
+        "test": 2,
+    }
+    assert "## Sources and licenses" in card.text and "*to be completed*" in card.text

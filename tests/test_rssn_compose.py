@@ -439,3 +439,14 @@ def test_rssn_without_arguments_runs_the_demo(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "rssn-demo" / "composites" / "manifest.jsonl").is_file()
+
+
+def test_warm_fills_the_persistent_numba_cache(tmp_path):
+    env = subprocess_env()
+    env.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "mattekit" / "numba"))
+    result = subprocess.run(
+        [sys.executable, "-m", "rssn", "warm"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pymatting ready" in result.stdout and env["NUMBA_CACHE_DIR"] in result.stdout
+    assert any(Path(env["NUMBA_CACHE_DIR"]).rglob("*.nbi"))  # numba's index files

@@ -13,6 +13,7 @@ from rssn import (
     BLUR_KERNELS,
     Params,
     Recipe,
+    add_noise,
     composite,
     cook,
     deal_backgrounds,
@@ -199,6 +200,7 @@ def test_noisy_layers_recompose_the_noisy_composite(layers):
     out = cook(r, alpha=alpha, background=background, fg=fg)
     clean = cook(dataclasses.replace(r, noise=False), alpha=alpha, background=background, fg=fg)
     assert not np.array_equal(out.image, clean.image)
+    assert np.array_equal(out.image, add_noise(clean.image, r.noise_std, r.noise_seed))
     assert abs((out.image.astype(float) - clean.image).std() - 10) < 1
     a = alpha.astype(np.float64)[..., None] / 255
     recomposed = a * out.fg + (1 - a) * out.bg
