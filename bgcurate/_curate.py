@@ -49,6 +49,7 @@ from bgcurate._index import INDEX_NAME, Index
 from bgcurate._scan import ScanParams, scan_bytes, work_name
 from bgcurate._split import split_of
 from trimaps._cliutil import UsageError
+from trimaps._engine import Engine, make_engine
 from trimaps.io import IMAGE_SUFFIXES, atomic_write_bytes
 
 __all__ = ["CurateConfig", "CurateResult", "curate"]
@@ -218,13 +219,14 @@ def _scan_many(
     jobs: Iterable[tuple[object, bytes]],
     params: ScanParams,
     workers: int,
-    engine: str = "local",
+    engine: str | Engine = "local",
     address: str | None = None,
 ):
     """Yield ``(key, record, work)`` for each ``(key, data)``, in order: :func:`scan_bytes`
-    runs on ``engine`` with ``workers`` (the bytes go to the workers, the results come
-    back; see :mod:`trimaps._engine`)."""
+    runs on ``engine`` (a name, with ``workers`` and ``address``, or an
+    :class:`~trimaps._engine.Engine`); the bytes go to the workers, the results come back."""
     from collections import deque
+    from contextlib import nullcontext
     from functools import partial
 
     from trimaps._engine import make_engine
@@ -236,8 +238,12 @@ def _scan_many(
             keys.append(key)
             yield content
 
-    with make_engine(engine, workers=workers, address=address) as runner:
-        for rec, work in runner.imap(partial(scan_bytes, params=params), data()):
+    if isinstance(engine, str):
+        runner = make_engine(engine, workers=workers, address=address)
+    else:
+        runner = nullcontext(engine)  # the caller's engine: the caller closes it
+    with runner as eng:
+        for rec, work in eng.imap(partial(scan_bytes, params=params), data()):
             yield keys.popleft(), rec, work
 
 
@@ -285,7 +291,11 @@ def curate(
     result = CurateResult(processed={"scan": 0, "embed": 0, "detect": 0})
     cache = out / "cache"
     fmt = config.scan.fmt
-    with Index(out / INDEX_NAME) as index, progress(disable=not show_progress) as bar:
+    with (
+        Index(out / INDEX_NAME) as index,
+        progress(disable=not show_progress) as bar,
+        make_engine(config.engine, workers=config.workers, address=config.address) as engine,
+    ):
         _check_config(index, out, config)
         # ---- 1. scan ------------------------------------------------------------------------
         known = index.files()
@@ -327,9 +337,7 @@ def curate(
                 queued.add(sha)
                 yield (rel, st, sha), data
 
-        for (rel, st, sha), rec, work in _scan_many(
-            jobs(), config.scan, config.workers, config.engine, config.address
-        ):
+        for (rel, st, sha), rec, work in _scan_many(jobs(), config.scan, 1, engine):
             if work is not None:
                 atomic_write_bytes(cache / work_name(sha, fmt), work)
             index.put_scan(sha, rec.to_dict())
@@ -348,7 +356,7 @@ def curate(
             passed = sorted(
                 {s for _, (_, _, s, _) in rows if s is not None and scans[s]["reason"] is None}
             )
-            embeddings = _embed_stage(index, cache, passed, detector, config, bar, result)
+            embeddings = _embed_stage(index, cache, passed, detector, config, bar, result, engine)
 
         # ---- 3. dedup -------------------------------------------------------------------------
         decision: dict[str, tuple[str, str | None, str]] = {}
@@ -402,7 +410,7 @@ def curate(
             from bgcurate._salient import salient_hits
 
             shas = sorted({sha_of[p] for p in candidates})
-            found = _detect_stage(index, cache, shas, detector, config, bar, result)
+            found = _detect_stage(index, cache, shas, detector, config, bar, result, engine)
             dets = {}
             for p in candidates:
                 hits = salient_hits(
@@ -478,18 +486,18 @@ def _read_work(cache: Path, sha: str, fmt: str) -> np.ndarray:
     return img  # BGR, as ultralytics expects
 
 
-def _embed_stage(index, cache, shas, detector, config, bar, result) -> dict[str, np.ndarray]:
-    from bgcurate._salient import embed_images
-
+def _embed_stage(
+    index, cache, shas, detector, config, bar, result, engine=None
+) -> dict[str, np.ndarray]:
     model_id = f"{detector.id}@{config.imgsz}"
     have = index.embeddings(model_id)
     todo = [s for s in shas if s not in have]
     task = bar.add_task("embed", total=len(todo))
     step = config.batch * 4
-    for a in range(0, len(todo), step):
-        chunk = todo[a : a + step]
-        images = [_read_work(cache, s, config.scan.fmt) for s in chunk]
-        vectors = embed_images(detector, images, imgsz=config.imgsz, batch=config.batch)
+    chunks = [todo[a : a + step] for a in range(0, len(todo), step)]
+    for chunk, vectors in zip(
+        chunks, _infer(chunks, "embed", detector, config, cache, engine), strict=True
+    ):
         with index.transaction():
             for s, v in zip(chunk, vectors, strict=True):
                 index.put_embedding(s, v, model_id)
@@ -499,8 +507,8 @@ def _embed_stage(index, cache, shas, detector, config, bar, result) -> dict[str,
     return {s: have[s] for s in shas}
 
 
-def _detect_stage(index, cache, shas, detector, config, bar, result) -> dict[str, list]:
-    from bgcurate._salient import STORE_CONF, detect_images
+def _detect_stage(index, cache, shas, detector, config, bar, result, engine=None) -> dict:
+    from bgcurate._salient import STORE_CONF
 
     floor = min(STORE_CONF, config.conf)
     model_id = f"{detector.id}@{config.imgsz}/conf>={floor:g}"
@@ -508,10 +516,10 @@ def _detect_stage(index, cache, shas, detector, config, bar, result) -> dict[str
     todo = [s for s in shas if s not in have]
     task = bar.add_task("detect", total=len(todo))
     step = config.batch * 4
-    for a in range(0, len(todo), step):
-        chunk = todo[a : a + step]
-        images = [_read_work(cache, s, config.scan.fmt) for s in chunk]
-        found = detect_images(detector, images, imgsz=config.imgsz, batch=config.batch, conf=floor)
+    chunks = [todo[a : a + step] for a in range(0, len(todo), step)]
+    for chunk, found in zip(
+        chunks, _infer(chunks, "detect", detector, config, cache, engine, floor), strict=True
+    ):
         with index.transaction():
             for s, d in zip(chunk, found, strict=True):
                 index.put_detections(s, d, model_id)
@@ -519,6 +527,68 @@ def _detect_stage(index, cache, shas, detector, config, bar, result) -> dict[str
         result.processed["detect"] += len(chunk)
         bar.advance(task, len(chunk))
     return {s: have[s] for s in shas}
+
+
+def _infer(chunks, what, detector, config, cache, engine=None, conf=None):
+    """Embeddings or detections of each chunk of working copies, in chunk order.
+
+    The local engine runs the driver's detector in this process, in batches (torch uses
+    the cores itself). On Ray each chunk is a task: the working copies' bytes go to a
+    worker, which loads ``config.detector`` once per process and checks that it is the
+    driver's model (same id: same file hash, or the same seeded YAML).
+    """
+    from bgcurate._salient import detect_images, embed_images
+
+    fmt = config.scan.fmt
+    if engine is None or engine.name == "local":
+        for chunk in chunks:
+            images = [_read_work(cache, s, fmt) for s in chunk]
+            if what == "embed":
+                yield embed_images(detector, images, imgsz=config.imgsz, batch=config.batch)
+            else:
+                yield detect_images(
+                    detector, images, imgsz=config.imgsz, batch=config.batch, conf=conf
+                )
+        return
+    spec = (what, config.detector, detector.id, config.imgsz, config.batch, conf)
+    items = ((*spec, [_work_bytes(cache, s, fmt) for s in chunk]) for chunk in chunks)
+    yield from engine.imap(_infer_chunk, items)
+
+
+def _work_bytes(cache: Path, sha: str, fmt: str) -> bytes:
+    path = cache / work_name(sha, fmt)
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise UsageError(
+            f"{path}: working copy missing or unreadable; delete it and rerun"
+        ) from None
+
+
+#: Detectors loaded in this (worker) process, by weights.
+_WORKER_DETECTORS: dict = {}
+
+
+def _infer_chunk(item) -> list:
+    """In a worker: decode the chunk's working copies and run the detector on them."""
+    import cv2
+
+    from bgcurate._salient import detect_images, embed_images, load_detector
+
+    what, weights, model_id, imgsz, batch, conf, blobs = item
+    detector = _WORKER_DETECTORS.get(weights)
+    if detector is None:
+        detector = _WORKER_DETECTORS[weights] = load_detector(weights)
+    if detector.id != model_id:
+        raise UsageError(
+            f"{weights}: other weights on this worker than on the driver (id {detector.id}, "
+            f"driver {model_id}); put the same file at the same path on every node"
+        )
+    # cv2.imdecode gives the pixels cv2.imread gives on the driver (BGR, as ultralytics expects)
+    images = [cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR) for b in blobs]
+    if what == "embed":
+        return embed_images(detector, images, imgsz=imgsz, batch=batch)
+    return detect_images(detector, images, imgsz=imgsz, batch=batch, conf=conf)
 
 
 def share_mode(path: Path) -> None:

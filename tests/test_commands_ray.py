@@ -292,3 +292,31 @@ def test_a_scan_worker_killed_mid_item_is_retried(cluster, crawl, tmp_path, monk
     ray_files, local_files = curated(tmp_path / "ray"), curated(tmp_path / "local")
     del ray_files["run.json"], local_files["run.json"]  # run.json counts the scans made
     assert ray_files == local_files
+
+
+def test_embeddings_and_detection_on_ray_match_the_local_engine(cluster, crawl, tmp_path):
+    from bgcurate._index import INDEX_NAME, Index
+
+    # an untrained YOLO11n built from its YAML (seeded: every process gets the same weights);
+    # conf 0 so that there are detections to compare
+    config = CurateConfig(
+        scan=ScanParams(resize_short=320), detector="yolo11n.yaml", imgsz=320, batch=2,
+        min_short=320, conf=0.0, cosine_threshold=0.99,
+    )  # fmt: skip
+    local = curate(crawl, tmp_path / "local", config, report=False)
+    on_ray = curate(crawl, tmp_path / "ray", replace(config, engine="ray"), report=False)
+    assert on_ray.processed == local.processed
+    assert on_ray.processed["embed"] > 0 and on_ray.processed["detect"] > 0
+    assert on_ray.decisions == local.decisions
+    with Index(tmp_path / "local" / INDEX_NAME) as a, Index(tmp_path / "ray" / INDEX_NAME) as b:
+        model = "yaml:yolo11n.yaml@320"
+        ea, eb = a.embeddings(model), b.embeddings(model)
+        assert sorted(ea) == sorted(eb) and len(ea) == local.processed["embed"]
+        for sha in ea:  # torch threads differ between driver and worker: float rounding only
+            np.testing.assert_allclose(eb[sha], ea[sha], rtol=1e-4, atol=1e-5)
+        da, db = a.detections(model + "/conf>=0"), b.detections(model + "/conf>=0")
+        assert sorted(da) == sorted(db) and any(da.values())
+        for sha in da:
+            assert [d["cls"] for d in db[sha]] == [d["cls"] for d in da[sha]]
+            conf_a, conf_b = ([d["conf"] for d in x[sha]] for x in (da, db))
+            assert np.allclose(conf_b, conf_a, atol=2e-4)

@@ -46,6 +46,7 @@ Engines
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sized
 from pathlib import Path
@@ -237,9 +238,24 @@ class RayEngine(Engine):
             ) from None
         self._ray = ray
         self.address = address
+        self.workers = workers
         self.max_retries = int(max_retries)
         self.initializer = initializer
         self._owns = False
+        self._task = None
+        self._options: dict = {
+            "max_retries": self.max_retries,
+            "retry_exceptions": [OSError],
+            "num_cpus": num_cpus,
+        }
+        if memory:
+            self._options["memory"] = int(memory)
+
+    def _connect(self) -> None:
+        """Start or join Ray at first use (a rerun with nothing to do starts nothing)."""
+        if self._task is not None:
+            return
+        ray = self._ray
         if not ray.is_initialized():
             import logging
 
@@ -250,39 +266,40 @@ class RayEngine(Engine):
                 "logging_level": logging.WARNING,
                 "configure_logging": True,
             }
-            if address is None:
+            if self.address is None:
+                workers = self.workers
                 kwargs["num_cpus"] = int(workers) if workers and workers > 0 else None
             try:
-                ray.init(address=address, **kwargs)
+                ray.init(address=self.address, **kwargs)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                where = f"--address {address}" if address else "a local Ray instance"
+                where = f"--address {self.address}" if self.address else "a local Ray instance"
                 raise EngineError(f"{where}: cannot start or join Ray ({first})") from None
             self._owns = True
-        options: dict = {
-            "max_retries": self.max_retries,
-            "retry_exceptions": [OSError],
-            "num_cpus": num_cpus,
-        }
-        if memory:
-            options["memory"] = int(memory)
-        self._task = ray.remote(_call).options(**options)
+        self._task = ray.remote(_call).options(**self._options)
 
     def cluster_cpus(self) -> int:
+        self._connect()
         return max(int(self._ray.cluster_resources().get("CPU", 1)), 1)
 
     def describe(self) -> str:
+        self._connect()
         nodes = sum(1 for n in self._ray.nodes() if n.get("Alive"))
         where = self.address or "local instance"
         return f"ray ({where}), {self.cluster_cpus()} CPUs on {nodes} node{'s' * (nodes != 1)}"
 
     def _stream(self, fn, items, *, ordered):
+        queue = enumerate(items)
+        first = next(queue, None)
+        if first is None:  # nothing to do: do not start Ray for it
+            return
+        queue = itertools.chain([first], queue)
+        self._connect()
         ray = self._ray
         window = 2 * self.cluster_cpus()
         fn_ref = ray.put(fn)  # shipped once, not with every task
         init_ref = ray.put(self.initializer)
         pending: dict = {}  # ObjectRef -> index, in submission order
-        queue = enumerate(items)
         try:
             for i, item in queue:
                 pending[self._task.remote(init_ref, fn_ref, item)] = i
@@ -323,6 +340,7 @@ class RayEngine(Engine):
         if self._owns and self._ray.is_initialized():
             self._ray.shutdown()
         self._owns = False
+        self._task = None
 
 
 def make_engine(
