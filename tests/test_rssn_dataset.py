@@ -9,13 +9,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch  # in the test extra (through ultralytics): the real DataLoader, never skipped
+from torch.utils.data import DataLoader, DistributedSampler
 
 import rssn
 from rssn import CompositeDataset, EpochSampler, Params
 from trimaps.io import ImageError, read_alpha, read_rgb, write_image
-
-torch = pytest.importorskip("torch")
-from torch.utils.data import DataLoader, DistributedSampler  # noqa: E402
 
 IDS = ("GT02", "GT13", "GT25")
 ARRAYS = ("image", "alpha", "fg", "bg", "trimap")
