@@ -10,6 +10,9 @@ with its randomness drawn as a serialisable :class:`Recipe`:
 - recipes: :class:`Params`, :class:`Recipe`, :func:`draw_recipe`,
   :func:`deal_backgrounds`, :func:`cook` (the one apply used everywhere),
   :class:`Composite`, :func:`stable_int`;
+- training: :class:`CompositeDataset` (on-the-fly composites for a torch
+  ``DataLoader``, without importing torch), :class:`EpochSampler`, :func:`collate`,
+  and the papers' crops :func:`gfm_window`, :func:`gca_window`, :func:`apply_window`.
 - at the edges: :func:`read_inputs` (a manifest row's inputs as ``cook``'s
   arguments), :class:`DiskCache` (the content-keyed cache ``cook`` accepts),
   :class:`ComposeConfig` and :func:`compose_folder` (``rssn compose`` as a function).
@@ -21,6 +24,8 @@ import them when called. The command-line edge (``ComposeConfig``,
 """
 
 from rssn._cache import DiskCache
+from rssn._crops import apply_window, gca_window, gfm_window
+from rssn._dataset import TARGETS, CompositeDataset, EpochSampler, collate
 from rssn._recipe import (
     Composite,
     Params,
@@ -51,13 +56,18 @@ __all__ = [
     "DENOISE_METHODS",
     "FG_METHODS",
     "FIT_MODES",
+    "TARGETS",
     "ComposeConfig",
     "Composite",
+    "CompositeDataset",
     "DiskCache",
+    "EpochSampler",
     "Params",
     "Recipe",
     "add_noise",
     "aperture_blur",
+    "apply_window",
+    "collate",
     "compose_folder",
     "composite",
     "cook",
@@ -68,6 +78,8 @@ __all__ = [
     "fit_background",
     "fit_crop",
     "foreground",
+    "gca_window",
+    "gfm_window",
     "noise_field",
     "read_inputs",
     "stable_int",

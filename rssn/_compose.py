@@ -30,9 +30,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import cv2
@@ -75,6 +73,8 @@ class ComposeConfig:
     cache: Path | None = None
     workers: int = 1
     on_error: str = "fail"
+    engine: str = "local"  # or "ray"; not part of run.json: a run may resume on another engine
+    address: str | None = None  # a Ray cluster to join (with engine "ray")
 
     def run_dict(self) -> dict:
         """What run.json records; a rerun must match it exactly."""
@@ -474,29 +474,21 @@ def _size_of(fg: Foreground) -> tuple[int, int]:
     return image_info(fg.alpha, exif=False).size
 
 
-def _run_tasks(tasks: list[_Task], workers: int) -> Iterator[tuple[_Task, dict]]:
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield task, _compose_foreground(task)
-        return
-    ctx = get_context("spawn")  # numba + fork aborts; spawn is safe everywhere
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-        pending: dict[Future, _Task] = {}
-        queue = iter(tasks)
-        try:
-            for task in queue:
-                pending[pool.submit(_compose_foreground, task)] = task
-                if len(pending) >= 2 * workers:  # bounded: memory does not grow with the run
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        yield pending.pop(fut), fut.result()
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield pending.pop(fut), fut.result()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+def _run_tasks(tasks: list[_Task], cfg: ComposeConfig) -> Iterator[tuple[_Task, dict]]:
+    """Each task composed on the engine ``cfg.engine`` names, in completion order.
+
+    ``local``: in this process or a spawn pool of ``cfg.workers``; ``ray``: one Ray task
+    per foreground (see :mod:`trimaps._engine`). Workers write the files and the done
+    records; the manifest is assembled from those in (fg id, k) order, so the bytes do
+    not depend on the engine or on the order in which tasks finish.
+    """
+    from trimaps._engine import make_engine
+
+    with make_engine(
+        cfg.engine, workers=cfg.workers, address=cfg.address, initializer=_worker_init
+    ) as engine:
+        for i, result in engine.imap_unordered(_compose_foreground, tasks):
+            yield tasks[i], result
 
 
 def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
@@ -504,6 +496,8 @@ def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
     from trimaps._cliutil import progress
 
     start = time.perf_counter()
+    if cfg.engine != "local":  # workers elsewhere (another cwd, another node) need full paths
+        cfg = _resolved(cfg)
     tasks, problems, layout = plan(cfg)
     summary = Summary(layout=layout)
     if problems and cfg.on_error == "fail":
@@ -520,7 +514,7 @@ def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
     try:
         with progress(disable=quiet) as bar:
             job = bar.add_task("composing", total=total)
-            for task, result in _run_tasks(tasks, cfg.workers):
+            for task, result in _run_tasks(tasks, cfg):
                 summary.written += result["written"]
                 summary.skipped += result["skipped"]
                 summary.cache_hits += result["hits"]
@@ -536,6 +530,22 @@ def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
         summary.failed = len(summary.errors)
         summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _resolved(cfg: ComposeConfig) -> ComposeConfig:
+    from dataclasses import replace
+
+    def full(p):
+        return None if p is None else Path(p).resolve()
+
+    return replace(
+        cfg,
+        fg_root=full(cfg.fg_root),
+        bg_root=full(cfg.bg_root),
+        out=full(cfg.out),
+        types=full(cfg.types),
+        cache=full(cfg.cache),
+    )
 
 
 def _write_manifest(out: Path, tasks: list[_Task]) -> int:

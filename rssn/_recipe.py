@@ -437,7 +437,8 @@ def cook(
     comp = composite(fg, alpha, bg)
     if recipe.noise:
         n = noise_field(comp.shape, recipe.noise_std, recipe.noise_seed)
-        comp = _to_uint8(comp.astype(np.float32) + n)  # = add_noise(C, std, seed), one draw
+        # exactly add_noise(comp, noise_std, noise_seed), without drawing the field twice
+        comp = _to_uint8(comp.astype(np.float32) + n)
         fg = _to_uint8(fg.astype(np.float32) + n)
         bg = _to_uint8(bg.astype(np.float32) + n)
     return Composite(comp, alpha, fg, bg)

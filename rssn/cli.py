@@ -68,6 +68,11 @@ class OnError(str, Enum):
     skip = "skip"
 
 
+class EngineName(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class TrimapKind(str, Enum):
     gfm = "gfm"
     aim = "aim"
@@ -142,13 +147,32 @@ def _run_compose(cfg, quiet: bool) -> None:
 def compose(
     fg: Path = typer.Option(..., "--fg", help="Foreground folder (see the layouts above)."),
     bg: Path = typer.Option(..., "--bg", help="Background folder (searched recursively)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    out: str = typer.Option(
+        ..., "--out", "-o", help="Output folder: a path or a file:// URL (shared, with Ray)."
+    ),
     k: int = typer.Option(
         5, "--k", min=1, help="Composites (distinct backgrounds) per foreground."
     ),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the whole run."),
     workers: int = typer.Option(
-        os.cpu_count() or 1, "--workers", "-j", min=1, help="Processes (default: all cores)."
+        os.cpu_count() or 1,
+        "--workers",
+        "-j",
+        min=1,
+        help="Processes (default: all cores); with --engine ray and no --address, the CPUs "
+        "of the local Ray instance.",
+    ),
+    engine: EngineName = typer.Option(
+        EngineName.local,
+        "--engine",
+        help="local: this machine; ray: Ray tasks (pip install 'mattekit[ray]'), the same "
+        "bytes. See docs/scale.md.",
+    ),
+    address: str | None = typer.Option(
+        None,
+        "--address",
+        help="Ray cluster to join with --engine ray: auto, HOST:6379 or ray://HOST:10001 "
+        "(default: start a local Ray instance).",
     ),
     denoise_p: float = typer.Option(0.5, "--denoise-p", min=0, max=1, help="P(denoise F and B)."),
     blur_p: float = typer.Option(0.5, "--blur-p", min=0, max=1, help="P(blur B)."),
@@ -197,7 +221,10 @@ def compose(
 ) -> None:
     from rssn._compose import ComposeConfig
     from rssn._recipe import Params
+    from trimaps._engine import local_path
 
+    if address is not None and engine is not EngineName.ray:
+        raise UsageError("--address names a Ray cluster; it needs --engine ray")
     try:
         params = Params(
             denoise_p=denoise_p,
@@ -215,7 +242,7 @@ def compose(
     cfg = ComposeConfig(
         fg_root=fg,
         bg_root=bg,
-        out=out,
+        out=local_path(out),
         k=k,
         seed=seed,
         params=params,
@@ -225,6 +252,8 @@ def compose(
         cache=cache,
         workers=workers,
         on_error=on_error.value,
+        engine=engine.value,
+        address=address,
     )
     _run_compose(cfg, quiet)
 
@@ -297,3 +326,9 @@ def warm() -> None:
 
 def main() -> None:
     app()
+
+
+# `rssn publish` (issue 7) lives in rssn/_publish_cli.py.
+from rssn._publish_cli import register as _register_publish  # noqa: E402
+
+_register_publish(app)
