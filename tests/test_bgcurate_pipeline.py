@@ -57,11 +57,13 @@ def test_clean_photos_are_kept_resized_and_split_by_content(src, tmp_path):
     for d in result.decisions:
         assert d["decision"] == "kept"
         assert d["split"] == split_of(d["sha256"])
-        img = Image.open(out / d["output"])
-        assert img.format == "JPEG"
-        assert min(img.size) == 1080
-        w0, h0 = Image.open(src / d["path"]).size
-        assert abs(max(img.size) - max(w0, h0) * 1080 / min(w0, h0)) <= 0.5
+        with Image.open(out / d["output"]) as img:
+            assert img.format == "JPEG"
+            size = img.size
+        assert min(size) == 1080
+        with Image.open(src / d["path"]) as img:
+            w0, h0 = img.size
+        assert abs(max(size) - max(w0, h0) * 1080 / min(w0, h0)) <= 0.5
     assert (out / "report" / "report.json").is_file()
     umask = os.umask(0)
     os.umask(umask)
