@@ -71,6 +71,17 @@ def test_clean_photos_are_kept_resized_and_split_by_content(src, tmp_path):
         assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f  # not mkstemp's 0600
 
 
+def test_train_and_val_both_exist_when_one_is_empty(backgrounds, tmp_path):
+    src = tmp_path / "one"
+    src.mkdir()
+    shutil.copy(backgrounds / "clean" / "mate_Storm.jpg", src)
+    out = tmp_path / "out"
+    result = curate(src, out, NO_DETECTOR)
+    assert (result.train, result.val) in ((1, 0), (0, 1))
+    assert sorted(p.name for p in out.iterdir() if p.name in ("train", "val")) == ["train", "val"]
+    assert len(outputs(out)) == 1
+
+
 def test_rerun_processes_only_new_images_and_keeps_outputs(src, tmp_path, backgrounds):
     out = tmp_path / "out"
     moved = tmp_path / "later"
