@@ -341,7 +341,9 @@ class CompositeDataset:
         (:mod:`rssn._crops`), applied to the full-size composite.
     targets : sequence of str
         Any of :data:`TARGETS`, made from the full-size alpha by ``trimaps`` and
-        cropped with the same window.
+        cropped with the same window. The trimap a crop is centred on is the
+        sample's ``trimap`` (GFM) or ``random_trimap`` (GCA-Matting) target, as in
+        the papers' code.
     trimap : {"gfm", "aim", "p3m"}
         Preset of the ``trimap`` target and of the unknown region GFM's crop draws
         from (kernel 25 / 30 / 15-30), as ``rssn compose --trimap``.
@@ -515,6 +517,8 @@ class CompositeDataset:
             epoch, index = (int(v) for v in key)
         else:
             epoch, index = self.epoch, int(key)
+        if -self._len <= index < 0:
+            index += self._len
         if not 0 <= index < self._len:
             raise IndexError(f"index {index} out of range for {self._len} items")
         if epoch < 0:
@@ -538,11 +542,17 @@ class CompositeDataset:
             "bg": made[3],
         }
         alpha = made[1]
-        item.update(self._targets(alpha, recipe, k_drawn))
         window = None
         if self.crop is not None:
+            # The trimap a crop is centred on is the one the sample carries as a target.
             rng = self._rng(recipe.fg_id, k_drawn, _CROP_STREAM)
-            window = self._window(alpha, recipe, rng)
+            window, trimap_map = self._window(alpha, recipe, rng)
+            if self.crop == "gca" and "random_trimap" in self.targets:
+                item["random_trimap"] = trimap_map
+            if self.crop == "gfm" and "trimap" in self.targets:
+                item["trimap"] = trimap_map
+        item.update(self._targets(alpha, recipe, k_drawn, skip=set(item)))
+        if window is not None:
             for name in list(item):
                 discrete = name in _DISCRETE or name.endswith("_glance")
                 item[name] = apply_window(item[name], window, discrete=discrete)
@@ -589,12 +599,16 @@ class CompositeDataset:
         """The trimap ``rssn compose --trimap <preset>`` writes for this recipe."""
         return _trimap(self.trimap, alpha, recipe)
 
-    def _targets(self, alpha: np.ndarray, recipe: Recipe, k_drawn: int) -> dict[str, np.ndarray]:
+    def _targets(
+        self, alpha: np.ndarray, recipe: Recipe, k_drawn: int, skip: set[str]
+    ) -> dict[str, np.ndarray]:
         import trimaps
 
         out: dict[str, np.ndarray] = {}
         rng = self._rng(recipe.fg_id, k_drawn, _TARGET_STREAM)
         for name in self.targets:
+            if name in skip:
+                continue
             if name == "trimap":
                 out["trimap"] = self._preset_trimap(alpha, recipe)
             elif name == "unified":
@@ -609,13 +623,16 @@ class CompositeDataset:
                 out[name] = trimaps.random_soft_segmentation(alpha, rng)
         return out
 
-    def _window(self, alpha: np.ndarray, recipe: Recipe, rng: np.random.Generator) -> dict:
-        """Draw the crop from the unknown band of the trimap of the paper."""
+    def _window(
+        self, alpha: np.ndarray, recipe: Recipe, rng: np.random.Generator
+    ) -> tuple[dict, np.ndarray]:
+        """Draw the crop around the unknown band of the paper's trimap; return both (uint8)."""
         import trimaps
 
         if self.crop == "gfm":
-            band = self._preset_trimap(alpha, recipe) == 128
-            return gfm_window(band, rng)
-        # GCA-Matting crops around the unknown band of its random trimap (GenTrimap).
-        band = trimaps.random_trimap(alpha, rng) == np.float32(0.5)
-        return gca_window(band, rng)
+            t = self._preset_trimap(alpha, recipe)
+            return gfm_window(t == 128, rng), t
+        # GCA-Matting crops around the unknown band of its random trimap (GenTrimap), the
+        # trimap it then feeds the network.
+        t = trimaps.to_uint8(trimaps.random_trimap(alpha, rng))
+        return gca_window(t == 128, rng), t

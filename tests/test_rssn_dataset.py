@@ -9,13 +9,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch  # in the test extra (through ultralytics): the real DataLoader, never skipped
+from torch.utils.data import DataLoader, DistributedSampler
 
 import rssn
 from rssn import CompositeDataset, EpochSampler, Params
 from trimaps.io import ImageError, read_alpha, read_rgb, write_image
-
-torch = pytest.importorskip("torch")
-from torch.utils.data import DataLoader, DistributedSampler  # noqa: E402
 
 IDS = ("GT02", "GT13", "GT25")
 ARRAYS = ("image", "alpha", "fg", "bg", "trimap")
@@ -456,3 +455,23 @@ def test_estimated_foregrounds_come_from_the_compose_cache(alphamatting, bgset, 
         assert item["recipe"]["fg_method"] == "multilevel"
         assert np.array_equal(item["fg"], read_rgb(out / "fg" / f"GT02_{k}.png"))
         assert np.array_equal(item["image"], read_rgb(out / "image" / f"GT02_{k}.png"))
+
+
+def test_indices_as_python_sequences_have_them(fgset, bgset):
+    ds = make(fgset, bgset)
+    assert ds[-1]["index"] == len(ds) - 1 and ds[-1]["recipe"] == ds[len(ds) - 1]["recipe"]
+    assert ds[(2, 1)]["recipe"]["k"] == 2 * 2 + 1 and ds[(2, 1)]["epoch"] == 2
+    for bad in (len(ds), -len(ds) - 1):
+        with pytest.raises(IndexError):
+            ds[bad]
+    with pytest.raises(IndexError, match="epoch"):
+        ds[(-1, 0)]
+
+
+def test_the_gca_crop_is_centred_on_the_unknown_band_of_the_samples_random_trimap(fgset, bgset):
+    ds = make(fgset, bgset, crop="gca", targets=("random_trimap", "trimap"))
+    for index in range(len(ds)):
+        item = ds[index]
+        assert item["crop"]["from_unknown"] and item["crop"]["resize"] is None
+        assert item["random_trimap"][256, 256] == 128  # the centre is unknown in that trimap
+        assert set(np.unique(item["random_trimap"]).tolist()) <= {0, 128, 255}
