@@ -213,13 +213,15 @@ def projection(c0: float, ray_extra: float, bm3d: float, scan: float, k: int = 5
     )
     nodes_no_bm3d = 100_000 * (c0 + ray_extra) / 32 / 3600
     lines.append(f"  (with --denoise-p 0: {nodes_no_bm3d:.2f} h on one node)")
-    scan_cpu = 20_000 * scan
-    det = 20_000 / YOLO_IMAGES_PER_S * 2  # detect + embed, on the driver's 2 cores
+    # per background: the scan, then embeddings and detection at 15 images/s each on the
+    # 2 cores of this machine (0.13 CPU-s each), all of them Ray tasks
+    yolo = 2 / YOLO_IMAGES_PER_S
+    per_bg = scan + 2 * yolo
+    bg_cpu = 20_000 * per_bg
     lines.append(
-        f"20k backgrounds: scan {scan_cpu / 3600:.1f} CPU-hours -> "
-        + ", ".join(f"{n} node{'s' * (n > 1)} {scan_cpu / (32 * n) / 60:.1f} min" for n in (1, 10))
-        + f"; detect + embed stay on the driver: {det / 60:.0f} min at {YOLO_IMAGES_PER_S:.0f} "
-        "images/s each on 2 cores"
+        f"20k backgrounds: scan {scan:.2f} + embed {yolo:.2f} + detect {yolo:.2f} = "
+        f"{per_bg:.2f} CPU-s each, {bg_cpu / 3600:.1f} CPU-hours -> "
+        + ", ".join(f"{n} node{'s' * (n > 1)} {bg_cpu / (32 * n) / 60:.1f} min" for n in (1, 10))
     )
     return lines
 

@@ -266,6 +266,7 @@ class RayEngine(Engine):
                 "logging_level": logging.WARNING,
                 "configure_logging": True,
             }
+            _check_reachable(self.address)
             if self.address is None:
                 workers = self.workers
                 kwargs["num_cpus"] = int(workers) if workers and workers > 0 else None
@@ -341,6 +342,24 @@ class RayEngine(Engine):
             self._ray.shutdown()
         self._owns = False
         self._task = None
+
+
+def _check_reachable(address: str | None, timeout: float = 5.0) -> None:
+    """Fail fast on a ``HOST:PORT`` nobody listens on (``ray.init`` would retry for minutes)."""
+    if address is None or "://" in address or address == "auto" or ":" not in address:
+        return
+    import socket
+
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise EngineError(
+            f"--address {address}: no Ray cluster answers there ({reason}); "
+            "start one with `ray start --head`"
+        ) from None
 
 
 def make_engine(
