@@ -76,21 +76,26 @@ def reference_loop(fg_root: Path, bg_root: Path, pairs, rng) -> None:
             np.ascontiguousarray(arr[y : y + CROP, x : x + CROP])
 
 
-def timed(func, passes: int, n: int) -> float:
-    """Median samples per second over ``passes`` passes of ``n`` samples (after a warm-up)."""
-    func()
-    rates = []
-    for _ in range(passes):
-        t0 = time.perf_counter()
-        func()
-        rates.append(n / (time.perf_counter() - t0))
-    return statistics.median(rates)
+def interleaved(funcs: dict, passes: int, n: int) -> dict[str, float]:
+    """Median samples per second of each function over ``passes`` rounds of ``n`` samples.
+
+    Each round runs every function once, in turn, so that load from other processes on a
+    shared machine falls on all of them alike; one warm-up round first.
+    """
+    rates: dict[str, list[float]] = {name: [] for name in funcs}
+    for round_ in range(passes + 1):
+        for name, func in funcs.items():
+            t0 = time.perf_counter()
+            func()
+            if round_:
+                rates[name].append(n / (time.perf_counter() - t0))
+    return {name: statistics.median(r) for name, r in rates.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 foregrounds, K=2, 1 pass")
-    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--passes", type=int, default=5)
     parser.add_argument("--loader", action="store_true", help="also time a 2-worker DataLoader")
     args = parser.parse_args()
     n_fg, k, passes = (2, 2, 1) if args.quick else (4, 4, args.passes)
@@ -117,11 +122,10 @@ def main() -> None:
         n = len(gca)
         denoised = sum(gca.recipe(i).denoise for i in range(n))
         pairs = [(gca.recipe(i).fg_id, gca.recipe(i).bg) for i in range(n)]
-        rows = []
-        floor = timed(
-            lambda: reference_loop(fg_root, bg_root, pairs, np.random.default_rng(0)), passes, n
-        )
-        rows.append(("reference loop: read, blend, 512 crop (floor)", floor))
+        floor_name = "reference loop: read, blend, 512 crop (floor)"
+        funcs = {
+            floor_name: lambda: reference_loop(fg_root, bg_root, pairs, np.random.default_rng(0))
+        }
 
         def run(ds):
             def go():
@@ -141,22 +145,25 @@ def main() -> None:
             ("CompositeDataset gfm (-> 320), p = 0.5", dataset(crop="gfm")),
             ("CompositeDataset no crop (1080p out), p = 0.5", dataset()),
         ]
-        for name, ds in cases:
-            rows.append((name, timed(run(ds), passes, n)))
+        funcs.update({name: run(ds) for name, ds in cases})
         if args.loader:
             from torch.utils.data import DataLoader
 
-            dl = DataLoader(gca, batch_size=4, num_workers=2, collate_fn=rssn.collate)
+            dl = DataLoader(
+                gca, batch_size=4, num_workers=2, collate_fn=rssn.collate, persistent_workers=True
+            )
 
             def loop():
                 for _ in dl:
                     pass
 
-            rows.append(("DataLoader, 2 workers, crop='gca' (total)", timed(loop, passes, n)))
-
+            funcs["DataLoader, 2 persistent workers, gca (total)"] = loop
+        rates = interleaved(funcs, passes, n)
+        floor = rates[floor_name]
+        rows = list(rates.items())
         print(
             f"{n} samples per pass, {denoised} with denoised F and B from the cache; "
-            f"median of {passes} pass(es); 1 process unless noted"
+            f"median of {passes} interleaved round(s); 1 process unless noted"
         )
         print(f"{'what':<52} {'samples/s':>10} {'floor / this':>13}")
         for name, rate in rows:

@@ -55,7 +55,13 @@ def _masks(bits: int, radius: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
-def hamming_pairs(hashes: Sequence[int] | np.ndarray, threshold: int, *, parts: int = 4):
+def hamming_pairs(
+    hashes: Sequence[int] | np.ndarray,
+    threshold: int,
+    *,
+    parts: int = 4,
+    max_candidates: int = 1 << 22,
+):
     """All pairs ``i < j`` with ``hamming(h[i], h[j]) <= threshold``, by multi-index hashing.
 
     The 64 bits are cut into ``parts`` substrings of 64/parts bits. By the pigeonhole
@@ -73,6 +79,9 @@ def hamming_pairs(hashes: Sequence[int] | np.ndarray, threshold: int, *, parts: 
         Largest Hamming distance counted as a near duplicate, 0..63.
     parts : int
         Number of substrings; 64 must be divisible by it.
+    max_candidates : int
+        Candidate pairs expanded at once (bounds the temporary memory, about 100 bytes
+        each); hashes that pile up in one bucket are then handled slice by slice.
 
     Returns
     -------
@@ -102,17 +111,27 @@ def hamming_pairs(hashes: Sequence[int] | np.ndarray, threshold: int, *, parts: 
             q = keys ^ m
             lo = starts[q]
             cnt = counts[q]
-            total = int(cnt.sum())
-            if total == 0:
+            ends = np.cumsum(cnt)
+            if ends[-1] == 0:
                 continue
-            i = np.repeat(idx, cnt)
-            start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
-            j = order[start + np.arange(total)]
-            keep = i < j
-            i, j = i[keep], j[keep]
-            close = hamming(h[i], h[j]) <= threshold
-            if close.any():
-                found.append(i[close] * n + j[close])
+            # candidates are expanded for slices of queries holding <= max_candidates, so
+            # memory stays bounded even when many hashes share a substring (flat skies)
+            a = 0
+            while a < n:
+                base = int(ends[a - 1]) if a else 0
+                b = max(a + 1, int(np.searchsorted(ends, base + max_candidates, side="right")))
+                c = cnt[a:b]
+                total = int(ends[b - 1]) - base
+                if total:
+                    i = np.repeat(idx[a:b], c)
+                    start = np.repeat(lo[a:b] - (np.cumsum(c) - c), c)
+                    j = order[start + np.arange(total)]
+                    keep = i < j
+                    i, j = i[keep], j[keep]
+                    close = hamming(h[i], h[j]) <= threshold
+                    if close.any():
+                        found.append(i[close] * n + j[close])
+                a = b
     if not found:
         return np.empty((0, 2), np.int64)
     code = np.unique(np.concatenate(found))

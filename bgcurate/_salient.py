@@ -187,13 +187,14 @@ class Detector:
         model_id: str,
         names: list[str],
         untrained: bool,
-        threads: tuple[int, int] = (1, 1),
+        threads: tuple[int, int | None] = (1, None),
     ):
         self.model = model
         self.id = model_id
         self.names = names
         self.untrained = untrained
-        self._threads = threads  # (cv2, torch) thread counts to restore after each call
+        # (cv2, torch) thread counts to set after each call; torch None = ultralytics' choice
+        self._threads = threads
 
 
 def load_detector(weights: str) -> Detector:
@@ -226,7 +227,7 @@ def load_detector(weights: str) -> Detector:
         # a file Pillow cannot identify, tries to pip-install pi-heif (and raises
         # ModuleNotFoundError offline): undo it, our scan must see UnidentifiedImageError
         Image.open = pil_open
-    torch_threads = torch.get_num_threads()
+    torch_threads = torch.get_num_threads()  # put back after the import only
     try:
         if is_yaml:
             torch.manual_seed(0)
@@ -258,7 +259,9 @@ def load_detector(weights: str) -> Detector:
             model_id = _file_sha(resolved)[:16]
         else:  # pragma: no cover - a hub or exported model without a local file
             model_id = f"name:{weights}"
-    return Detector(model, model_id, names, is_yaml, (cv2_threads, torch_threads))
+    # torch: ultralytics drops to one thread at the first predict on a 2-core machine; on
+    # this machine that was faster than two (benchmarks/bench_bgcurate.py), so it stays
+    return Detector(model, model_id, names, is_yaml, (cv2_threads, None))
 
 
 def _file_sha(path: Path) -> str:
@@ -269,18 +272,16 @@ def _file_sha(path: Path) -> str:
     return h.hexdigest()
 
 
-def _restore_threads(cv2_threads: int, torch_threads: int) -> None:
-    # importing ultralytics sets cv2.setNumThreads(0) and its first predict drops torch to
-    # one thread on a 2-core machine (see MEASUREMENTS.md); put both back
+def _restore_threads(cv2_threads: int, torch_threads: int | None) -> None:
+    # importing ultralytics sets cv2.setNumThreads(0) (see MEASUREMENTS.md): put OpenCV's
+    # count back for the scan and the report; torch's only when asked to
     import cv2
 
     cv2.setNumThreads(cv2_threads)
-    try:
+    if torch_threads is not None:
         import torch
 
         torch.set_num_threads(torch_threads)
-    except ImportError:  # pragma: no cover
-        pass
 
 
 def embed_images(

@@ -13,12 +13,17 @@ with its randomness drawn as a serialisable :class:`Recipe`:
 - training: :class:`CompositeDataset` (on-the-fly composites for a torch
   ``DataLoader``, without importing torch), :class:`EpochSampler`, :func:`collate`,
   and the papers' crops :func:`gfm_window`, :func:`gca_window`, :func:`apply_window`.
+- at the edges: :func:`read_inputs` (a manifest row's inputs as ``cook``'s
+  arguments), :class:`DiskCache` (the content-keyed cache ``cook`` accepts),
+  :class:`ComposeConfig` and :func:`compose_folder` (``rssn compose`` as a function).
 
 Importing ``rssn`` never imports torch, ultralytics, pymatting or bm3d: the
 functions that need pymatting (numba compiles it at first import) or bm3d
-import them when called.
+import them when called. The command-line edge (``ComposeConfig``,
+``compose_folder``, ``read_inputs``) is loaded at first use.
 """
 
+from rssn._cache import DiskCache
 from rssn._crops import apply_window, gca_window, gfm_window
 from rssn._dataset import TARGETS, CompositeDataset, EpochSampler, collate
 from rssn._recipe import (
@@ -52,8 +57,10 @@ __all__ = [
     "FG_METHODS",
     "FIT_MODES",
     "TARGETS",
+    "ComposeConfig",
     "Composite",
     "CompositeDataset",
+    "DiskCache",
     "EpochSampler",
     "Params",
     "Recipe",
@@ -61,6 +68,7 @@ __all__ = [
     "aperture_blur",
     "apply_window",
     "collate",
+    "compose_folder",
     "composite",
     "cook",
     "deal_backgrounds",
@@ -73,5 +81,22 @@ __all__ = [
     "gca_window",
     "gfm_window",
     "noise_field",
+    "read_inputs",
     "stable_int",
 ]
+
+
+_LAZY = {
+    "ComposeConfig": "ComposeConfig",
+    "compose_folder": "compose",
+    "read_inputs": "read_inputs",
+}
+
+
+def __getattr__(name: str):
+    # the compose edge pulls typer and rich (error reporting); load it only when asked
+    if name in _LAZY:
+        from rssn import _compose
+
+        return getattr(_compose, _LAZY[name])
+    raise AttributeError(f"module 'rssn' has no attribute {name!r}")

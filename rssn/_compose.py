@@ -42,7 +42,7 @@ from rssn._sources import Background, Foreground, find_backgrounds, find_foregro
 from trimaps._cliutil import UsageError, distribution_version
 from trimaps.io import ImageError, atomic_write_bytes, open_image, read_alpha, read_rgb
 
-__all__ = ["TRIMAP_KINDS", "ComposeConfig", "ComposeError", "Summary", "compose"]
+__all__ = ["TRIMAP_KINDS", "ComposeConfig", "ComposeError", "Summary", "compose", "read_inputs"]
 
 #: ``--trimap`` choices: the trimap presets of GFM, AIM, P3M, or AIM's unified map.
 TRIMAP_KINDS = ("gfm", "aim", "p3m", "unified")
@@ -189,6 +189,30 @@ def _read_foreground(fg: Foreground) -> tuple[np.ndarray, np.ndarray | None, np.
     return (alpha, colour, None) if fg.fg is not None else (alpha, None, colour)
 
 
+def read_inputs(inputs: dict) -> dict[str, np.ndarray | None]:
+    """Read the inputs of a manifest row: the keyword arguments of :func:`rssn.cook`.
+
+    ``inputs`` is a row's ``"inputs"`` (paths of ``fg``, ``alpha``, ``image``,
+    ``bg``; ``fg == alpha`` for an RGBA file). Returns ``{"alpha", "background",
+    "fg", "image"}`` read exactly as ``rssn compose`` reads them, so that::
+
+        cook(Recipe.from_dict(row["recipe"]), **read_inputs(row["inputs"]))
+
+    gives the composite ``rssn compose`` wrote, in a dataloader or on a Ray worker.
+    Raises :class:`trimaps.ImageError` naming the file that cannot be read.
+    """
+    fg_path, alpha_path, image_path = inputs.get("fg"), inputs["alpha"], inputs.get("image")
+    source = Foreground(
+        id="",
+        alpha=Path(alpha_path),
+        fg=Path(fg_path) if fg_path else None,
+        image=Path(image_path) if image_path else None,
+        rgba=fg_path is not None and fg_path == alpha_path,
+    )
+    alpha, fg, image = _read_foreground(source)
+    return {"alpha": alpha, "background": read_rgb(inputs["bg"]), "fg": fg, "image": image}
+
+
 def _trimap(kind: str, alpha: np.ndarray, recipe: Recipe) -> np.ndarray:
     import trimaps
 
@@ -258,8 +282,14 @@ def _compose_foreground(task: _Task) -> dict:
         except ImageError as exc:
             result["errors"].append({"id": cid, "file": os.fspath(exc.path), "error": str(exc)})
             continue
-        for rel, data in files.items():
-            atomic_write_bytes(task.out / rel, data)
+        try:
+            for rel, data in files.items():
+                target = task.out / rel
+                atomic_write_bytes(target, data)
+        except OSError as exc:  # disk full, no permission: name the output file
+            msg = f"{target}: cannot write ({exc.strerror or exc})"
+            result["errors"].append({"id": cid, "file": os.fspath(target), "error": msg})
+            continue
         row = {
             "id": cid,
             "fg_id": recipe.fg_id,
@@ -372,6 +402,12 @@ def plan(cfg: ComposeConfig) -> tuple[list[_Task], list[tuple[str | None, str]],
     if cfg.trimap == "unified" and cfg.types is None:
         raise UsageError("--trimap unified needs --types FILE.json (file name -> SO/STM/NS)")
     _check_optional_packages(cfg)
+    out, bg_root = Path(cfg.out).resolve(), Path(cfg.bg_root).resolve()
+    if out == bg_root or bg_root in out.parents:
+        # the next run would find its own outputs among the backgrounds
+        raise UsageError(f"{cfg.out}: the output folder lies inside --bg {cfg.bg_root}")
+    if out == Path(cfg.fg_root).resolve():
+        raise UsageError(f"{cfg.out}: the output folder is the --fg folder")
     fgs, problems, layout = find_foregrounds(cfg.fg_root)
     all_ids = sorted({fg.id for fg in fgs} | {i for i, _ in problems if i is not None})
     types: dict[str, str] = {}
@@ -468,8 +504,11 @@ def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
         raise ComposeError([line for _, line in problems])
     _check_out(cfg)
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_run_json(cfg, layout)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_run_json(cfg, layout)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the output folder ({exc.strerror or exc})") from None
     summary.errors = [{"id": i, "file": line.split(": ")[0], "error": line} for i, line in problems]
     total = sum(len(t.items) for t in tasks)
     try:

@@ -20,10 +20,12 @@ Choices the paper leaves open (see docs/rssn.md):
   backgrounds of one foreground are always distinct when ``K <= N``.
 - The noise is one field ``n ~ N(0, std^2)`` per composite; it is added to the
   composite *and* to the saved F and B, so ``alpha F' + (1 - alpha) B'``
-  recomposes the saved composite (up to rounding, and exactly where nothing
-  clips): a composition loss on the saved layers stays consistent.
-- AIM's type-wise rule (Li et al., IJCAI 2021, Sec. 3.3): a non-salient (NS)
-  foreground always gets the blurred background; the kernel is still drawn.
+  recomposes the saved composite (up to rounding, wherever nothing clips): a
+  composition loss on the saved layers stays consistent. The GFM code also adds
+  the field to all three, but wraps around in ``uint8``; we round and clip.
+- AIM's type-wise rule (Li, Zhang and Tao, "Deep Automatic Natural Image
+  Matting", IJCAI 2021): a non-salient (NS) foreground always gets the blurred
+  background; the kernel is still drawn.
 """
 
 from __future__ import annotations

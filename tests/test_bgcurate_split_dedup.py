@@ -103,3 +103,13 @@ def test_groups_are_connected_components_and_the_largest_is_kept():
     pixels = [100, 400, 400, 50]
     assert keeper([0, 1, 2, 3], pixels) == 1  # tie between 1 and 2: the lower index
     assert keeper([0, 3], pixels) == 0
+
+
+def test_multi_index_hashing_in_small_slices_gives_the_same_pairs():
+    # a pile-up: 400 hashes equal on their low 48 bits (flat, near-uniform pictures)
+    h = random_hashes(1500, 3)
+    h[:400] = (h[:400] & np.uint64(0xFFFF000000000000)) | np.uint64(0x0000123456789ABC)
+    want = hamming_pairs_naive(h, 9)
+    for limit in (1, 7, 1000, 1 << 22):
+        np.testing.assert_array_equal(hamming_pairs(h, 9, max_candidates=limit), want)
+    assert len(want) > 1000

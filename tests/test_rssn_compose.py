@@ -17,6 +17,7 @@ from conftest import subprocess_env
 from PIL import Image
 from typer.testing import CliRunner
 
+import rssn
 from rssn import Params, Recipe, cook
 from rssn._compose import ComposeConfig, compose
 from rssn.cli import app
@@ -111,13 +112,8 @@ def test_compose_end_to_end_on_real_photos(photos, backgrounds, alphamatting, tm
         assert np.array_equal(saved_alpha, alpha)  # alpha unchanged
         image = read_any(out / r["outputs"]["image"])
         assert image.shape == (*alpha.shape, 3)
-        # the saved composite is the recipe cooked again (the one apply code)
-        again = cook(
-            recipe,
-            alpha=alpha,
-            background=read_rgb(r["inputs"]["bg"]),
-            image=read_rgb(r["inputs"]["image"]),
-        )
+        # the saved composite is the recipe cooked again from the row (as a dataloader does)
+        again = cook(Recipe.from_dict(r["recipe"]), **rssn.read_inputs(r["inputs"]))
         assert np.array_equal(image, again.image)
         assert np.array_equal(read_any(out / r["outputs"]["fg"]), again.fg)
         rng = np.random.default_rng(np.random.SeedSequence((3, 0, 0)))  # gfm: fixed kernel 25
@@ -245,6 +241,11 @@ def test_rgba_foregrounds_and_jpeg_composites(small_set, small_bgs, tmp_path):
         assert np.array_equal(
             read_any(out / "alpha" / f"{i}_0.png"), read_alpha(small_set / "alpha" / f"{i}.png")
         )
+    for line in (out / "manifest.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        assert row["inputs"]["fg"] == row["inputs"]["alpha"]  # one RGBA file
+        again = cook(Recipe.from_dict(row["recipe"]), **rssn.read_inputs(row["inputs"]))
+        assert np.array_equal(read_any(out / row["outputs"]["fg"]), again.fg)
 
 
 def test_types_make_non_salient_foregrounds_blurred_and_unified_trimaps(
@@ -450,3 +451,35 @@ def test_warm_fills_the_persistent_numba_cache(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "pymatting ready" in result.stdout and env["NUMBA_CACHE_DIR"] in result.stdout
     assert any(Path(env["NUMBA_CACHE_DIR"]).rglob("*.nbi"))  # numba's index files
+
+
+def test_exif_rotated_backgrounds_are_composited_upright(fgset, tmp_path):
+    # a phone photo stored 60 wide x 50 high with EXIF orientation 6 (rotate 90): 50 x 60 upright
+    bgs = tmp_path / "rotated"
+    bgs.mkdir()
+    rng = np.random.default_rng(5)
+    for j in range(2):
+        img = Image.fromarray(rng.integers(0, 256, (50, 60, 3), dtype=np.uint8))
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        img.save(bgs / f"r{j}.jpg", exif=exif.tobytes())
+    out = tmp_path / "out"
+    assert compose_cli(fgset, bgs, out).exit_code == 0
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert all(r["recipe"]["bg_size"] == [50, 60] for r in rows)
+
+
+def test_an_output_folder_that_cannot_be_made(fgset, bgset, tmp_path):
+    # its parent is a file: mkdir fails (as root too, unlike a read-only folder)
+    (tmp_path / "afile").write_text("x")
+    assert_one_error(compose_cli(fgset, bgset, tmp_path / "afile" / "out"), "afile", "cannot write")
+
+
+def test_an_output_path_that_is_a_file(fgset, bgset, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    assert_one_error(compose_cli(fgset, bgset, tmp_path / "afile"), "afile", "not a folder")
+
+
+def test_an_output_folder_inside_the_backgrounds(fgset, bgset):
+    assert_one_error(compose_cli(fgset, bgset, bgset / "out"), "inside --bg")
+    assert not (bgset / "out").exists()

@@ -411,3 +411,48 @@ def test_the_drop_in_example_of_the_docs_runs(fgset, bgset, tmp_path, capsys):
     exec(compile(code, "docs/dataloader.md", "exec"), {})
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["0 (6, 3, 512, 512) (6, 1, 512, 512)", "1 (6, 3, 512, 512) (6, 1, 512, 512)"]
+
+
+# ------------------------------------------------------------ AIM types, estimated foregrounds
+
+
+def test_types_reach_the_recipe_and_the_unified_target(fgset, bgset, tmp_path):
+    types = {"GT02": "NS", "GT13": "SO", "GT25": "STM"}
+    ds = make(fgset, bgset, k=2, types=types, targets=("unified",), crop="gca")
+    for index in range(len(ds)):
+        item = ds[index]
+        kind = types[item["recipe"]["fg_id"]]
+        assert item["recipe"]["fg_type"] == kind
+        values = set(np.unique(item["unified"]).tolist())
+        if kind == "NS":  # AIM: non-salient -> unimap 0.5, and always the blurred background
+            assert values == {128} and item["recipe"]["blur_kernel"] > 0
+        elif kind == "STM":  # duomap 1.5 T - T^2: {0, 0.5}
+            assert values <= {0, 128}
+        else:
+            assert values <= {0, 128, 255}
+    path = tmp_path / "types.json"
+    path.write_text(json.dumps(types))
+    from_file = make(fgset, bgset, k=2, types=path)
+    assert [from_file.recipe(i).fg_type for i in range(6)] == ["NS"] * 2 + ["SO"] * 2 + ["STM"] * 2
+    with pytest.raises(ValueError, match="unified target needs"):
+        make(fgset, bgset, k=2, types={"GT02": "SO"}, targets=("unified",))
+
+
+def test_estimated_foregrounds_come_from_the_compose_cache(alphamatting, bgset, tmp_path):
+    """original/ + mask/ (AM-2k layout): F is estimated once by rssn compose, then served."""
+    photos = tmp_path / "photos"
+    (photos / "original").mkdir(parents=True)
+    (photos / "mask").mkdir()
+    (photos / "original" / "GT02.png").symlink_to(alphamatting / "input" / "GT02.png")
+    (photos / "mask" / "GT02.png").symlink_to(alphamatting / "gt_alpha" / "GT02.png")
+    out = tmp_path / "out"
+    run_compose(photos, bgset, out, k=2, seed=1, params=NO_DENOISE)
+    rssn._dataset._warned.clear()
+    ds = CompositeDataset(photos, bgset, k=2, seed=1, params=NO_DENOISE, cache=out / "cache")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no foreground estimation here
+        items = [ds[i] for i in range(2)]
+    for k, item in enumerate(items):
+        assert item["recipe"]["fg_method"] == "multilevel"
+        assert np.array_equal(item["fg"], read_rgb(out / "fg" / f"GT02_{k}.png"))
+        assert np.array_equal(item["image"], read_rgb(out / "image" / f"GT02_{k}.png"))

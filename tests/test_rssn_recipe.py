@@ -8,6 +8,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rssn import (
     BLUR_KERNELS,
@@ -244,3 +246,28 @@ def test_cook_uses_the_cache_for_expensive_steps(layers):
     cook(r, alpha=alpha, background=background, fg=fg, cache=cache)
     assert [c[0] for c in calls] == ["denoise", "denoise"]
     assert calls[0][1] == {"method": "nlm", "sigma": None}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    W=st.integers(1, 40),
+    H=st.integers(1, 40),
+    bw=st.integers(1, 60),
+    bh=st.integers(1, 60),
+    seed=st.integers(0, 2**32),
+    k=st.integers(0, 9),
+    fit=st.sampled_from(["cover", "stretch"]),
+)
+def test_cook_shapes_dtypes_and_alpha_for_any_sizes(W, H, bw, bh, seed, k, fit):
+    rng = np.random.default_rng(seed)
+    fg = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+    alpha = rng.integers(0, 256, (H, W), dtype=np.uint8)
+    background = rng.integers(0, 256, (bh, bw, 3), dtype=np.uint8)
+    params = Params(denoise_p=0, blur_p=0.5, noise_p=0.5, fit=fit)
+    r = draw_recipe(seed, "x", k, size=(W, H), bg="b", bg_size=(bw, bh), params=params)
+    out = cook(r, alpha=alpha, background=background, fg=fg)
+    for arr, shape in zip(out, [(H, W, 3), (H, W), (H, W, 3), (H, W, 3)], strict=True):
+        assert arr.dtype == np.uint8 and arr.shape == shape
+    assert np.array_equal(out.alpha, alpha)
+    x, y, w, h = r.crop
+    assert 0 <= x and 0 <= y and x + w <= bw and y + h <= bh
