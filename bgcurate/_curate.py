@@ -448,7 +448,9 @@ def curate(
         # train/ and val/ belong to bgcurate: anything not kept now goes, including files
         # linked by a run that was killed before it recorded its decisions
         for sub in ("train", "val"):
-            for f in (out / sub).glob("*") if (out / sub).is_dir() else ():
+            # both folders exist after every run, empty or not, so scripts can rely on them
+            (out / sub).mkdir(exist_ok=True)
+            for f in (out / sub).glob("*"):
                 if f"{sub}/{f.name}" not in wanted and f.is_file():
                     f.unlink()
         index.put_decisions(final_rows)

@@ -57,16 +57,29 @@ def test_clean_photos_are_kept_resized_and_split_by_content(src, tmp_path):
     for d in result.decisions:
         assert d["decision"] == "kept"
         assert d["split"] == split_of(d["sha256"])
-        img = Image.open(out / d["output"])
-        assert img.format == "JPEG"
-        assert min(img.size) == 1080
-        w0, h0 = Image.open(src / d["path"]).size
-        assert abs(max(img.size) - max(w0, h0) * 1080 / min(w0, h0)) <= 0.5
+        with Image.open(out / d["output"]) as img:
+            assert img.format == "JPEG"
+            size = img.size
+        assert min(size) == 1080
+        with Image.open(src / d["path"]) as img:
+            w0, h0 = img.size
+        assert abs(max(size) - max(w0, h0) * 1080 / min(w0, h0)) <= 0.5
     assert (out / "report" / "report.json").is_file()
     umask = os.umask(0)
     os.umask(umask)
     for f in [*(out / "train").glob("*"), out / "run.json", out / "report" / "index.html"]:
         assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f  # not mkstemp's 0600
+
+
+def test_train_and_val_both_exist_when_one_is_empty(backgrounds, tmp_path):
+    src = tmp_path / "one"
+    src.mkdir()
+    shutil.copy(backgrounds / "clean" / "mate_Storm.jpg", src)
+    out = tmp_path / "out"
+    result = curate(src, out, NO_DETECTOR)
+    assert (result.train, result.val) in ((1, 0), (0, 1))
+    assert sorted(p.name for p in out.iterdir() if p.name in ("train", "val")) == ["train", "val"]
+    assert len(outputs(out)) == 1
 
 
 def test_rerun_processes_only_new_images_and_keeps_outputs(src, tmp_path, backgrounds):

@@ -135,3 +135,16 @@ def test_scan_file_writes_the_working_copy_and_returns_a_plain_dict(tmp_path, cl
     assert (tmp_path / "cache" / work_name(rec["sha256"], "jpg")).is_file()
     missing = scan_file(tmp_path / "nope.jpg", tmp_path / "cache")
     assert missing["reason"] == "unreadable" and "No such file" in missing["detail"]
+
+
+def test_real_previews_hash_like_their_originals_and_clean_photos_stay_far_apart(testdata):
+    root = testdata / "backgrounds"
+    hashes = {
+        p.name: int(scan_bytes(p.read_bytes())[0].phash, 16) for p in sorted(root.rglob("*.jpg"))
+    }
+    for stem in ("plasma_Path", "plasma_summer_1am"):
+        original = hashes[f"{stem}_2560x1600.jpg"]
+        assert bin(original ^ hashes[f"{stem}_screenshot_400x250.jpg"]).count("1") == 0
+    clean = [v for k, v in hashes.items() if "screenshot" not in k]
+    closest = min(bin(a ^ b).count("1") for k, a in enumerate(clean) for b in clean[k + 1 :])
+    assert closest >= 16  # twice the default threshold of 8 (measured: 20)
