@@ -60,14 +60,17 @@ def sleep_1ms(x: int) -> int:
     return x
 
 
-def photo_set(root: Path) -> Path:
-    """AM-2k layout (original/ + mask/) of the seven real alphamatting photos."""
+def photo_set(root: Path, copies: int) -> Path:
+    """AM-2k layout (original/ + mask/) of the seven real alphamatting photos, each under
+    ``copies`` names (other names, other recipes: more work without more test data)."""
     am = TESTDATA / "matting" / "alphamatting"
     (root / "original").mkdir(parents=True)
     (root / "mask").mkdir()
     for p in sorted((am / "input").glob("*.png")):
-        (root / "original" / p.name).symlink_to(p)
-        (root / "mask" / p.name).symlink_to(am / "gt_alpha" / p.name)
+        for c in range(copies):
+            name = f"{p.stem}c{c}.png"
+            (root / "original" / name).symlink_to(p)
+            (root / "mask" / name).symlink_to(am / "gt_alpha" / p.name)
     return root
 
 
@@ -122,7 +125,9 @@ def timed_task(task) -> dict:
     return result
 
 
-def compose_run(fg: Path, bg: Path, k: int, engine: str, workers: int, tmp: Path) -> dict:
+def compose_run(
+    fg: Path, bg: Path, k: int, engine: str, workers: int, tmp: Path, n_fg: int
+) -> dict:
     """Wall time, CPU-seconds per composite in the workers, tasks in parallel, digest."""
     import rssn._compose
 
@@ -148,10 +153,11 @@ def compose_run(fg: Path, bg: Path, k: int, engine: str, workers: int, tmp: Path
         dt = time.perf_counter() - t0
     finally:
         rssn._compose._run_tasks = real_run
-    assert summary.written == summary.composites == 7 * k, summary
+    assert summary.written == summary.composites == n_fg * k, summary
     span = max(t[1] for t in timings) - min(t[0] for t in timings)
     return {
         "wall": dt,
+        "span": span,
         "cpu": sum(t[2] for t in timings) / summary.composites,
         "parallel": sum(t[1] - t[0] for t in timings) / span,
         "digest": tree_digest(out),
@@ -213,13 +219,15 @@ def projection(c0: float, ray_extra: float, bm3d: float, scan: float, k: int = 5
     )
     nodes_no_bm3d = 100_000 * (c0 + ray_extra) / 32 / 3600
     lines.append(f"  (with --denoise-p 0: {nodes_no_bm3d:.2f} h on one node)")
-    scan_cpu = 20_000 * scan
-    det = 20_000 / YOLO_IMAGES_PER_S * 2  # detect + embed, on the driver's 2 cores
+    # per background: the scan, then embeddings and detection at 15 images/s each on the
+    # 2 cores of this machine (0.13 CPU-s each), all of them Ray tasks
+    yolo = 2 / YOLO_IMAGES_PER_S
+    per_bg = scan + 2 * yolo
+    bg_cpu = 20_000 * per_bg
     lines.append(
-        f"20k backgrounds: scan {scan_cpu / 3600:.1f} CPU-hours -> "
-        + ", ".join(f"{n} node{'s' * (n > 1)} {scan_cpu / (32 * n) / 60:.1f} min" for n in (1, 10))
-        + f"; detect + embed stay on the driver: {det / 60:.0f} min at {YOLO_IMAGES_PER_S:.0f} "
-        "images/s each on 2 cores"
+        f"20k backgrounds: scan {scan:.2f} + embed {yolo:.2f} + detect {yolo:.2f} = "
+        f"{per_bg:.2f} CPU-s each, {bg_cpu / 3600:.1f} CPU-hours -> "
+        + ", ".join(f"{n} node{'s' * (n > 1)} {bg_cpu / (32 * n) / 60:.1f} min" for n in (1, 10))
     )
     return lines
 
@@ -238,9 +246,11 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, no GPU; ray {ray.__version__}; load average {load}")
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        fg = photo_set(tmp / "fg")
+        copies = 1 if args.quick else 4
+        fg = photo_set(tmp / "fg", copies)
         bg = TESTDATA / "backgrounds" / "clean"
-        n = 7 * k
+        n_fg = 7 * copies
+        n = n_fg * k
 
         startup2 = start_ray(2)
         over = task_overhead(n_noop)
@@ -251,27 +261,35 @@ def main() -> None:
             print(f"   {name:24s} {s * 1e3:6.2f} ms/item   ({s / base:.2f}x in process)")
         print(f"   ray.init of a local instance (2 CPUs), once per run: {startup2:.1f} s")
 
-        print(f"\n2. rssn compose, 7 real photos x K={k} = {n} composites, denoising off")
+        print(
+            f"\n2. rssn compose, {n_fg} foregrounds (7 real photos x {copies} names) x K={k} "
+            f"= {n} composites, denoising off"
+        )
         runs = {}
         for workers in (1, 2):
-            runs[("local", workers)] = compose_run(fg, bg, k, "local", workers, tmp)
+            runs[("local", workers)] = compose_run(fg, bg, k, "local", workers, tmp, n_fg)
         for workers in (1, 2):
             start = start_ray(workers)
-            runs[("ray", workers)] = compose_run(fg, bg, k, "ray", workers, tmp)
+            runs[("ray", workers)] = compose_run(fg, bg, k, "ray", workers, tmp, n_fg)
             ray.shutdown()
             cpus = f"{workers} CPU{'s' * (workers > 1)}"
             print(f"   (ray.init with {cpus}: {start:.1f} s, not counted)")
         assert len({r["digest"] for r in runs.values()}) == 1, "engines wrote different bytes"
         print("   outputs and manifest byte-identical across the four runs")
         t_local1 = runs[("local", 1)]["wall"]
-        print("   engine  wall     composites/s  vs local x1  CPU/composite  tasks in parallel")
+        print(
+            "   engine    wall     composites/s  vs local x1  task span  composites/s"
+            "  CPU/composite  tasks in parallel"
+        )
         for (engine, workers), r in runs.items():
             print(
                 f"   {engine:5s} x{workers} {r['wall']:6.2f} s  {n / r['wall']:6.2f}"
-                f"        {t_local1 / r['wall']:5.2f}x       {r['cpu']:.3f} s"
-                f"        {r['parallel']:.2f}"
+                f"        {t_local1 / r['wall']:5.2f}x      {r['span']:6.2f} s  "
+                f"{n / r['span']:6.2f}        {r['cpu']:.3f} s        {r['parallel']:.2f}"
             )
         scaling = runs[("ray", 1)]["wall"] / runs[("ray", 2)]["wall"]
+        span_scaling = runs[("ray", 1)]["span"] / runs[("ray", 2)]["span"]
+        print(f"   ray scaling 1 -> 2 CPUs (task span, start-up excluded): {span_scaling:.2f}x")
         extra = (runs[("ray", 2)]["wall"] - runs[("local", 2)]["wall"]) / n
         print(f"   ray scaling 1 -> 2 CPUs (wall): {scaling:.2f}x")
         print(f"   ray vs local at 2 workers (wall): {extra * 1e3:+.0f} ms per composite")

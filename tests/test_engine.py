@@ -144,3 +144,14 @@ def test_the_commands_refuse_address_without_ray_and_object_store_outputs(tmp_pa
         assert message in " ".join(result.output.split())
         assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_an_address_where_no_cluster_listens_is_one_clear_error_not_a_hang():
+    import ray
+
+    assert not ray.is_initialized()
+    with make_engine("ray", address="127.0.0.1:1") as engine, pytest.raises(
+        EngineError, match=r"^--address 127\.0\.0\.1:1: no Ray cluster answers there"
+    ):
+        engine.map(square, [1])
+    assert not ray.is_initialized()

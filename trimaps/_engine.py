@@ -266,6 +266,7 @@ class RayEngine(Engine):
                 "logging_level": logging.WARNING,
                 "configure_logging": True,
             }
+            _check_reachable(self.address)
             if self.address is None:
                 workers = self.workers
                 kwargs["num_cpus"] = int(workers) if workers and workers > 0 else None
@@ -343,6 +344,24 @@ class RayEngine(Engine):
         self._task = None
 
 
+def _check_reachable(address: str | None, timeout: float = 5.0) -> None:
+    """Fail fast on a ``HOST:PORT`` nobody listens on (``ray.init`` would retry for minutes)."""
+    if address is None or "://" in address or address == "auto" or ":" not in address:
+        return
+    import socket
+
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise EngineError(
+            f"--address {address}: no Ray cluster answers there ({reason}); "
+            "start one with `ray start --head`"
+        ) from None
+
+
 def make_engine(
     engine: str = "local",
     *,
@@ -370,9 +389,10 @@ def local_path(target: str | os.PathLike) -> Path:
     Outputs are written by temporary name + rename, which is atomic on a POSIX
     file system, and the per-item completion records are read back to resume.
     Shared across a cluster this means a file system mounted at the same path
-    on every node (NFS, Lustre, CephFS, EFS, or an object store mounted with
-    mountpoint-s3 / gcsfuse). Other fsspec URLs (``s3://``, ``gs://``, ...)
-    are refused with a clear message rather than half supported.
+    on every node: NFS, Lustre, CephFS, EFS, or an object store behind a FUSE
+    mount that can rename (gcsfuse, s3fs; not mountpoint-s3, which cannot).
+    Other fsspec URLs (``s3://``, ``gs://``, ...) are refused with a clear
+    message rather than half supported (see docs/scale.md).
     """
     text = os.fspath(target)
     if "://" not in text:
@@ -384,5 +404,5 @@ def local_path(target: str | os.PathLike) -> Path:
         return Path(url_to_fs(text)[1])
     raise UsageError(
         f"{text}: {protocol}:// output is not supported; write to a local or shared "
-        "folder (a path or file:// URL; mount object stores with mountpoint-s3 or gcsfuse)"
+        "folder (a path or file:// URL), e.g. the object store mounted with gcsfuse or s3fs"
     )
