@@ -121,15 +121,29 @@ def test_make_engine_joins_the_running_instance_and_describes_it(cluster):
     assert ray.is_initialized()
 
 
-def sleep_first(x: int) -> int:
+def wait_for_last(item: tuple[str, int]) -> int:
+    """Item 0 returns only after item 3 has run: it finishes last, however loaded the machine."""
     import time
 
+    marker_dir, x = item
     if x == 0:
-        time.sleep(0.5)  # the first item finishes last
+        deadline = time.monotonic() + 60
+        while not (Path(marker_dir) / "3.done").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    else:
+        (Path(marker_dir) / f"{x}.done").touch()
     return x
 
 
-def test_imap_keeps_item_order_and_reads_the_items_lazily(engine):
+def first_item_slow(x: int) -> int:
+    import time
+
+    if x == 0:
+        time.sleep(0.5)
+    return x
+
+
+def test_imap_keeps_item_order_and_reads_the_items_lazily(engine, tmp_path):
     consumed = []
 
     def items():
@@ -137,9 +151,10 @@ def test_imap_keeps_item_order_and_reads_the_items_lazily(engine):
             consumed.append(i)
             yield i
 
-    results = engine.imap(sleep_first, items())
+    results = engine.imap(first_item_slow, items())
     assert next(results) == 0
     assert len(consumed) <= 2 * 2 + 1  # a window of twice the cluster's CPUs
     assert list(results) == list(range(1, 12))
-    unordered = [i for i, _ in engine.imap_unordered(sleep_first, range(4))]
+    work = [(str(tmp_path), i) for i in range(4)]
+    unordered = [i for i, _ in engine.imap_unordered(wait_for_last, work)]
     assert sorted(unordered) == [0, 1, 2, 3] and unordered[-1] == 0
