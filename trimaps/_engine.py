@@ -216,6 +216,13 @@ class RayEngine(Engine):
         CPUs reserved per task (raise it for steps that use several threads).
     memory : int, optional
         Bytes of memory reserved per task (BM3D needs about 1 KiB per pixel).
+
+    Notes
+    -----
+    Ray is started or joined at the first item, not here. If Ray is already
+    initialised in this process (a notebook, a test fixture), that instance is
+    used as it is, with its own ``runtime_env``, and is not shut down by
+    :meth:`close`.
     """
 
     name = "ray"
