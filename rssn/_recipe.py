@@ -123,6 +123,8 @@ class Params:
     def __post_init__(self):
         for name in ("denoise_p", "blur_p", "noise_p"):
             _check_p(name, getattr(self, name))
+            # 1 and 1.0 are one configuration: store floats so run.json has one spelling
+            object.__setattr__(self, name, float(getattr(self, name)))
         kernels = tuple(self.blur_kernels)
         if not kernels or any(
             isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in kernels
@@ -143,6 +145,9 @@ class Params:
             raise ValueError(f"denoise_sigma must be >= 0 or None, got {self.denoise_sigma!r}")
         if self.fg_method not in FG_METHODS:
             raise ValueError(f"fg_method must be one of {FG_METHODS}, got {self.fg_method!r}")
+        object.__setattr__(self, "noise_std", float(self.noise_std))
+        if self.denoise_sigma is not None:
+            object.__setattr__(self, "denoise_sigma", float(self.denoise_sigma))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -137,6 +137,14 @@ def test_params_validate_and_round_trip():
             Params(**bad)
 
 
+def test_params_have_one_spelling_in_json():
+    # run.json compares configurations byte for byte: 1 and 1.0 must not differ
+    ints = Params(denoise_p=1, blur_p=0, noise_p=1, noise_std=10, denoise_sigma=5)
+    floats = Params(denoise_p=1.0, blur_p=0.0, noise_p=1.0, noise_std=10.0, denoise_sigma=5.0)
+    assert json.dumps(ints.to_dict()) == json.dumps(floats.to_dict())
+    assert json.dumps(ints.to_dict()) != json.dumps(Params().to_dict())
+
+
 def test_deal_backgrounds_without_replacement():
     deal = deal_backgrounds(7, n_fg=4, k=5, n_bg=20)
     assert deal.shape == (4, 5)
