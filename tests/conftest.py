@@ -51,3 +51,21 @@ def subprocess_env() -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("COLUMNS", "120")
     return env
+
+
+def write_transition_crops(alphamatting: Path, root: Path, ids, size: int = 96) -> Path:
+    """Composition-1k-style ``fg/`` + ``alpha/`` of real ``size``-px crops around each matte's
+    transition band (F: the photo), small enough for the slow RSSN steps in tests."""
+    import numpy as np
+
+    from trimaps.io import read_alpha, read_rgb, write_image
+
+    half = size // 2
+    for i in ids:
+        a = read_alpha(alphamatting / "gt_alpha" / f"{i}.png")
+        rows, cols = np.nonzero((a > 0) & (a < 255))
+        y, x = max(int(np.median(rows)) - half, 0), max(int(np.median(cols)) - half, 0)
+        img = read_rgb(alphamatting / "input" / f"{i}.png")
+        write_image(root / "fg" / f"{i}.png", img[y : y + size, x : x + size])
+        write_image(root / "alpha" / f"{i}.png", a[y : y + size, x : x + size])
+    return root

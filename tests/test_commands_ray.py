@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import ray
-from conftest import subprocess_env
+from conftest import subprocess_env, write_transition_crops
 from ray import cloudpickle
 from typer.testing import CliRunner
 
@@ -29,7 +29,7 @@ from rssn import Params
 from rssn._compose import ComposeConfig, compose
 from rssn.cli import app
 from trimaps._engine import ray_runtime_env
-from trimaps.io import read_alpha, read_rgb, write_image
+from trimaps.io import read_rgb, write_image
 
 # the fault-injection wrappers below must reach the workers, which cannot import this module
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -50,15 +50,7 @@ def cluster():
 @pytest.fixture(scope="module")
 def small_set(alphamatting, tmp_path_factory) -> Path:
     """fg/ + alpha/ of two real 96x96 crops around the mattes' transition bands."""
-    root = tmp_path_factory.mktemp("comp1k")
-    for i in IDS:
-        a = read_alpha(alphamatting / "gt_alpha" / f"{i}.png")
-        rows, cols = np.nonzero((a > 0) & (a < 255))
-        y, x = max(int(np.median(rows)) - 48, 0), max(int(np.median(cols)) - 48, 0)
-        img = read_rgb(alphamatting / "input" / f"{i}.png")
-        write_image(root / "fg" / f"{i}.png", img[y : y + 96, x : x + 96])
-        write_image(root / "alpha" / f"{i}.png", a[y : y + 96, x : x + 96])
-    return root
+    return write_transition_crops(alphamatting, tmp_path_factory.mktemp("comp1k"), IDS)
 
 
 @pytest.fixture(scope="module")

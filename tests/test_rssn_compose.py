@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import subprocess_env
+from conftest import subprocess_env, write_transition_crops
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -67,15 +67,7 @@ def backgrounds(testdata) -> Path:
 @pytest.fixture(scope="module")
 def small_set(alphamatting, tmp_path_factory) -> Path:
     """Composition-1k-style fg/ + alpha/ of 96x96 crops (F: the photo), for the slow steps."""
-    root = tmp_path_factory.mktemp("comp1k")
-    for i in IDS:
-        a = read_alpha(alphamatting / "gt_alpha" / f"{i}.png")
-        rows, cols = np.nonzero((a > 0) & (a < 255))
-        y, x = max(int(np.median(rows)) - 48, 0), max(int(np.median(cols)) - 48, 0)
-        img = read_rgb(alphamatting / "input" / f"{i}.png")
-        write_image(root / "fg" / f"{i}.png", img[y : y + 96, x : x + 96])
-        write_image(root / "alpha" / f"{i}.png", a[y : y + 96, x : x + 96])
-    return root
+    return write_transition_crops(alphamatting, tmp_path_factory.mktemp("comp1k"), IDS)
 
 
 @pytest.fixture(scope="module")
