@@ -19,7 +19,9 @@ afterwards; GCA-Matting crops F, alpha and B and then blends, which is the same
 picture because the blend is per pixel. :class:`rssn.CompositeDataset` therefore
 cooks the full-size RSSN composite (:func:`rssn.cook`, so the background blur sees
 the pixels around the window and the noise field is the one ``rssn compose``
-draws) and crops it last.
+draws) and crops it last. Since the blend and the noise are per pixel, it asks
+:func:`rssn.cook` for the crop's window only (``window=``): the background is still
+fitted, denoised and blurred whole, and the result is the same bytes.
 """
 
 from __future__ import annotations

@@ -368,6 +368,7 @@ def cook(
     fg: np.ndarray | None = None,
     image: np.ndarray | None = None,
     cache: Cache | None = None,
+    window: tuple[int, int, int, int] | None = None,
 ) -> Composite:
     """Apply a recipe: the one deterministic RSSN composition (Pipeline 1).
 
@@ -392,11 +393,20 @@ def cook(
     cache : callable, optional
         Stores foreground estimates and denoised images (see :data:`Cache`);
         results are the same with or without it.
+    window : (x, y, w, h), optional
+        Return only this window of the composite (columns ``x .. x + w - 1``,
+        rows ``y .. y + h - 1``). Steps 1-4 still run on the whole image (the
+        blur needs the pixels around the window, and the cache keys are those
+        of the whole image); steps 5 and 6 run inside the window only, with the
+        window of the whole noise field. The result is exactly the same slice of
+        the arrays ``cook`` returns without a window, at a fraction of the blend
+        and rounding cost when the window is small (a training crop).
 
     Returns
     -------
     Composite
-        ``(image, alpha, fg, bg)``, all ``uint8``.
+        ``(image, alpha, fg, bg)``, all ``uint8``, of the foreground's size or of
+        the window's.
     """
     cache = cache or _no_cache
     W, H = recipe.size
@@ -420,6 +430,11 @@ def cook(
         )
     if fg.shape != (H, W, 3):
         raise ValueError(f"foreground is {fg.shape}, the recipe is for {(H, W, 3)}")
+    if window is not None:
+        wx, wy, ww, wh = (int(v) for v in window)
+        if wx < 0 or wy < 0 or ww < 1 or wh < 1 or wx + ww > W or wy + wh > H:
+            raise ValueError(f"window {tuple(window)} lies outside the {W}x{H} composite")
+        rows, cols = slice(wy, wy + wh), slice(wx, wx + ww)
 
     bg = fit_background(background, recipe.size, recipe.crop)
     if recipe.denoise:
@@ -439,9 +454,16 @@ def cook(
         )
     if recipe.blur_kernel:
         bg = aperture_blur(bg, recipe.blur_kernel)
+    if window is not None:
+        # Per pixel from here on: the window of the result is the result of the window.
+        alpha = np.ascontiguousarray(alpha[rows, cols])
+        fg = np.ascontiguousarray(fg[rows, cols])
+        bg = np.ascontiguousarray(bg[rows, cols])
     comp = composite(fg, alpha, bg)
     if recipe.noise:
-        n = noise_field(comp.shape, recipe.noise_std, recipe.noise_seed)
+        n = noise_field((H, W, 3), recipe.noise_std, recipe.noise_seed)
+        if window is not None:
+            n = n[rows, cols]
         # exactly add_noise(comp, noise_std, noise_seed), without drawing the field twice
         comp = _to_uint8(comp.astype(np.float32) + n)
         fg = _to_uint8(fg.astype(np.float32) + n)

@@ -72,7 +72,21 @@ def _check_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:
-    """Round half to even and clip to [0, 255]: never truncate, never wrap."""
+    """Round half to even and clip to [0, 255]: never truncate, never wrap.
+
+    float32 arrays go through OpenCV's saturating conversion (``convertTo`` via
+    ``cv2.add(x, 0, dtype=CV_8U)`` on a one-channel 2-D view): the same bytes as
+    ``np.rint`` + ``np.clip`` for every finite float32 and for +-inf (checked over
+    every float32 in [-4, 260) and the ties and extremes in
+    ``tests/test_rssn_steps.py``), about 5x faster at 1080p. The 2-D view matters:
+    on ``(H, W, 3)`` OpenCV broadcasts the scalar per channel and is slower than
+    NumPy. NaN becomes 255 on this route (NumPy's cast of NaN is
+    platform-defined, 0 on x86-64); the RSSN steps never make NaN, since they
+    only add finite noise to ``uint8`` values. Other dtypes keep the NumPy route.
+    """
+    if x.dtype == np.float32 and x.ndim >= 1 and x.size:
+        flat = np.ascontiguousarray(x).reshape(x.shape[0], -1)
+        return cv2.add(flat, 0, dtype=cv2.CV_8U).reshape(x.shape)
     x = np.rint(x)
     np.clip(x, 0, 255, out=x)
     return x.astype(np.uint8)

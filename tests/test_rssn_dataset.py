@@ -475,3 +475,21 @@ def test_the_gca_crop_is_centred_on_the_unknown_band_of_the_samples_random_trima
         assert item["crop"]["from_unknown"] and item["crop"]["resize"] is None
         assert item["random_trimap"][256, 256] == 128  # the centre is unknown in that trimap
         assert set(np.unique(item["random_trimap"]).tolist()) <= {0, 128, 255}
+
+
+@pytest.mark.parametrize("crop", ["gfm", "gca"])
+def test_a_crop_cooked_in_its_window_is_the_crop_of_the_full_composite(fgset, bgset, crop):
+    # cook(window=) blends and adds noise inside the crop only: the bytes must be those of
+    # cropping the full-size composite, noise and blur included.
+    steps = Params(denoise_p=0.0, blur_p=1.0, noise_p=1.0)
+    cropped = make(fgset, bgset, crop=crop, params=steps, seed=3)
+    full = make(fgset, bgset, params=steps, seed=3)
+    plain = 0
+    for index in range(len(cropped)):
+        item, whole = cropped[index], full[index]
+        assert item["recipe"] == whole["recipe"] and item["recipe"]["noise"]
+        plain += item["crop"].get("resize") is None
+        for name in ("image", "alpha", "fg", "bg"):
+            want = rssn._crops.apply_window(whole[name], item["crop"])
+            assert item[name].tobytes() == want.tobytes(), (index, name)
+    assert plain > 0  # the window path ran

@@ -279,3 +279,52 @@ def test_cook_shapes_dtypes_and_alpha_for_any_sizes(W, H, bw, bh, seed, k, fit):
     assert np.array_equal(out.alpha, alpha)
     x, y, w, h = r.crop
     assert 0 <= x and 0 <= y and x + w <= bw and y + h <= bh
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    W=st.integers(1, 48),
+    H=st.integers(1, 48),
+    seed=st.integers(0, 2**32),
+    noise=st.booleans(),
+    blur=st.booleans(),
+    data=st.data(),
+)
+def test_cook_in_a_window_is_the_window_of_the_whole_cook(W, H, seed, noise, blur, data):
+    rng = np.random.default_rng(seed)
+    fg = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+    alpha = rng.integers(0, 256, (H, W), dtype=np.uint8)
+    background = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    params = Params(denoise_p=0, blur_p=float(blur), noise_p=float(noise), blur_kernels=(5,))
+    r = draw_recipe(seed, "x", 0, size=(W, H), bg="b", bg_size=(53, 37), params=params)
+    assert r.noise == noise and bool(r.blur_kernel) == blur
+    x = data.draw(st.integers(0, W - 1))
+    y = data.draw(st.integers(0, H - 1))
+    w = data.draw(st.integers(1, W - x))
+    h = data.draw(st.integers(1, H - y))
+    whole = cook(r, alpha=alpha, background=background, fg=fg)
+    part = cook(r, alpha=alpha, background=background, fg=fg, window=(x, y, w, h))
+    for a, b in zip(whole, part, strict=True):
+        assert b.flags.c_contiguous and b.dtype == np.uint8
+        assert b.tobytes() == np.ascontiguousarray(a[y : y + h, x : x + w]).tobytes()
+
+
+def test_cook_in_a_window_with_every_step_and_the_cache(layers):
+    fg, alpha, background = layers
+    calls = []
+
+    def cache(step, options, inputs, compute):
+        calls.append([x.shape for x in inputs])
+        return compute()
+
+    r = draw(params=Params(denoise_p=1, blur_p=1, noise_p=1, denoise_method="nlm"))
+    whole = cook(r, alpha=alpha, background=background, fg=fg)
+    part = cook(r, alpha=alpha, background=background, fg=fg, cache=cache, window=(3, 5, 17, 9))
+    assert calls == [[(SIZE[1], SIZE[0], 3)]] * 2  # denoised whole: the cache keys do not change
+    for a, b in zip(whole, part, strict=True):
+        assert b.shape[:2] == (9, 17)
+        assert np.array_equal(b, a[5:14, 3:20])
+    W, H = SIZE
+    for bad in [(-1, 0, 2, 2), (0, 0, 0, 2), (W - 1, 0, 2, 1), (0, H, 1, 1)]:
+        with pytest.raises(ValueError, match="window"):
+            cook(r, alpha=alpha, background=background, fg=fg, window=bad)

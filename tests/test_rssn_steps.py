@@ -216,3 +216,87 @@ def test_denoise_sigma_zero_is_identity_and_bad_values_fail():
 def test_public_names():
     for name in rssn.__all__:
         assert hasattr(rssn, name), name
+
+
+def _rint_clip(x):
+    """The definition _to_uint8 must keep: NumPy round half to even, clip, cast."""
+    y = np.rint(x.astype(np.float32))
+    np.clip(y, 0, 255, out=y)
+    return y.astype(np.uint8)
+
+
+def _check_to_uint8(values: np.ndarray) -> None:
+    from rssn._steps import _to_uint8
+
+    values = values.astype(np.float32).ravel()
+    n = values.size - values.size % 3
+    # odd widths so that OpenCV's vector loop and its scalar tail both see every value
+    for width in (1, 7, 61):
+        rows = n // (3 * width)
+        arr = values[: rows * width * 3].reshape(rows, width, 3)
+        np.testing.assert_array_equal(_to_uint8(arr), _rint_clip(arr))
+        # a strided view, and the 2-D (alpha-like) shape
+        np.testing.assert_array_equal(_to_uint8(arr[:, ::2]), _rint_clip(arr[:, ::2]))
+        np.testing.assert_array_equal(_to_uint8(arr[..., 0]), _rint_clip(arr[..., 0]))
+
+
+def test_to_uint8_ties_round_half_to_even_exactly_as_numpy():
+    k = np.arange(-300, 600, dtype=np.float32)
+    ties = k + np.float32(0.5)
+    near = np.concatenate(
+        [ties, np.nextafter(ties, np.float32(np.inf)), np.nextafter(ties, np.float32(-np.inf))]
+    )
+    _check_to_uint8(np.concatenate([near, k, np.nextafter(k, np.float32(0))]))
+    from rssn._steps import _to_uint8
+
+    got = _to_uint8(np.array([[0.5, 1.5, 2.5, 254.5, 255.5, -0.5]], np.float32))
+    assert got.tolist() == [[0, 2, 2, 254, 255, 0]]  # hand-checked: half to even, then clip
+
+
+def test_to_uint8_extremes_and_random_bit_patterns():
+    f32 = np.finfo(np.float32)
+    special = np.array(
+        [
+            0.0,
+            -0.0,
+            np.inf,
+            -np.inf,
+            f32.max,
+            -f32.max,
+            f32.tiny,
+            -f32.tiny,
+            3e9,
+            -3e9,
+            2.0**31,
+            -(2.0**31),
+            1e30,
+            -1e30,
+            255.49999,
+            255.50001,
+            256.0,
+            -1.0,
+        ],
+        np.float32,
+    )
+    rng = np.random.default_rng(5)
+    bits = rng.integers(0, 2**32, 600_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    bits = bits[np.isfinite(bits)]
+    uniform = rng.uniform(-300, 600, 600_000).astype(np.float32)
+    # every float32 in [254, 256) and around zero, where clipping and rounding meet
+    lo = np.arange(np.float32(254).view(np.int32), np.float32(256).view(np.int32), dtype=np.int32)
+    near0 = np.arange(
+        np.float32(2**-4).view(np.int32), np.float32(1).view(np.int32), 7, dtype=np.int32
+    ).view(np.float32)
+    _check_to_uint8(
+        np.concatenate([np.tile(special, 64), bits, uniform, lo.view(np.float32), near0, -near0])
+    )
+
+
+def test_to_uint8_nan_is_255_on_the_float32_route():
+    from rssn._steps import _to_uint8
+
+    # Documented: NumPy's cast of NaN is platform-defined; the OpenCV route saturates to 255.
+    x = np.full((4, 9, 3), np.nan, np.float32)
+    assert (_to_uint8(x) == 255).all()
+    assert _to_uint8(np.zeros((0, 3), np.float32)).shape == (0, 3)
+    assert _to_uint8(np.array([[1.5, 300.0]])).tolist() == [[2, 255]]  # float64: NumPy route
