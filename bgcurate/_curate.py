@@ -493,20 +493,20 @@ def _embed_stage(
 ) -> dict[str, np.ndarray]:
     model_id = f"{detector.id}@{config.imgsz}"
     have = index.embeddings(model_id)
-    todo = [s for s in shas if s not in have]
-    task = bar.add_task("embed", total=len(todo))
-    step = config.batch * 4
-    chunks = [todo[a : a + step] for a in range(0, len(todo), step)]
-    for chunk, vectors in zip(
-        chunks, _infer(chunks, "embed", detector, config, cache, engine), strict=True
-    ):
-        with index.transaction():
-            for s, v in zip(chunk, vectors, strict=True):
-                index.put_embedding(s, v, model_id)
-                have[s] = v
-        result.processed["embed"] += len(chunk)
-        bar.advance(task, len(chunk))
-    return {s: have[s] for s in shas}
+    return _model_stage(
+        "embed",
+        have,
+        index.put_embedding,
+        model_id,
+        index,
+        cache,
+        shas,
+        detector,
+        config,
+        bar,
+        result,
+        engine,
+    )
 
 
 def _detect_stage(index, cache, shas, detector, config, bar, result, engine=None) -> dict:
@@ -515,18 +515,40 @@ def _detect_stage(index, cache, shas, detector, config, bar, result, engine=None
     floor = min(STORE_CONF, config.conf)
     model_id = f"{detector.id}@{config.imgsz}/conf>={floor:g}"
     have = index.detections(model_id)
+    return _model_stage(
+        "detect",
+        have,
+        index.put_detections,
+        model_id,
+        index,
+        cache,
+        shas,
+        detector,
+        config,
+        bar,
+        result,
+        engine,
+        floor,
+    )
+
+
+def _model_stage(
+    what, have, put, model_id, index, cache, shas, detector, config, bar, result, engine, conf=None
+) -> dict:
+    """Run ``what`` (embed or detect) on the images not yet in ``have``, chunk by chunk,
+    storing each chunk's results in the index in one transaction (a killed run keeps them)."""
     todo = [s for s in shas if s not in have]
-    task = bar.add_task("detect", total=len(todo))
+    task = bar.add_task(what, total=len(todo))
     step = config.batch * 4
     chunks = [todo[a : a + step] for a in range(0, len(todo), step)]
-    for chunk, found in zip(
-        chunks, _infer(chunks, "detect", detector, config, cache, engine, floor), strict=True
+    for chunk, outputs in zip(
+        chunks, _infer(chunks, what, detector, config, cache, engine, conf), strict=True
     ):
         with index.transaction():
-            for s, d in zip(chunk, found, strict=True):
-                index.put_detections(s, d, model_id)
-                have[s] = d
-        result.processed["detect"] += len(chunk)
+            for s, out in zip(chunk, outputs, strict=True):
+                put(s, out, model_id)
+                have[s] = out
+        result.processed[what] += len(chunk)
         bar.advance(task, len(chunk))
     return {s: have[s] for s in shas}
 
