@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from trimaps._cliutil import UsageError, console, err_console, guard, version_callback
+from trimaps._cliutil import EngineName, UsageError, console, err_console, guard, version_callback
 
 app = typer.Typer(
     name="bgcurate",
@@ -29,11 +29,6 @@ def _root(
     ),
 ) -> None:
     """Background curation."""
-
-
-class EngineName(str, Enum):
-    local = "local"
-    ray = "ray"
 
 
 class Fmt(str, Enum):

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from trimaps._cliutil import (
     EXIT_BAD_INPUT,
+    EngineName,
     UsageError,
     console,
     err_console,
@@ -66,11 +67,6 @@ class Fit(str, Enum):
 class OnError(str, Enum):
     fail = "fail"
     skip = "skip"
-
-
-class EngineName(str, Enum):
-    local = "local"
-    ray = "ray"
 
 
 class TrimapKind(str, Enum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from enum import Enum
 from importlib.metadata import PackageNotFoundError, version
 
 import typer
@@ -30,6 +31,13 @@ console = Console()
 
 #: Exit code for bad input (a file, a folder or an option the user can fix).
 EXIT_BAD_INPUT = 2
+
+
+class EngineName(str, Enum):
+    """``--engine`` of ``rssn compose`` and ``bgcurate curate`` (see trimaps._engine)."""
+
+    local = "local"
+    ray = "ray"
 
 
 class UsageError(ValueError):
