@@ -468,9 +468,7 @@ def curate(
         "val": result.val,
         "groups": result.groups,
     }
-    share_mode(
-        atomic_write_bytes(out / "run.json", (json.dumps(summary, indent=2) + "\n").encode())
-    )
+    atomic_write_bytes(out / "run.json", (json.dumps(summary, indent=2) + "\n").encode())
     if report:
         from bgcurate._report import write_report
 
@@ -615,13 +613,6 @@ def _infer_chunk(item) -> list:
     return detect_images(detector, images, imgsz=imgsz, batch=batch, conf=conf)
 
 
-def share_mode(path: Path) -> None:
-    """Give a written file the usual ``0o666 & ~umask`` mode (temporary files are 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
 def _materialise(work: Path, target: Path) -> None:
     """Put the working copy at ``target`` (hard link, else copy), atomically; skip if there."""
     if target.exists() and (
@@ -635,5 +626,6 @@ def _materialise(work: Path, target: Path) -> None:
         os.link(work, tmp)
     except OSError:
         shutil.copyfile(work, tmp)
+    # a hard link shares the working copy's mode, a copy gets open()'s: both 0o666 & ~umask,
+    # since atomic_write_bytes writes the working copies with it
     os.replace(tmp, target)
-    share_mode(target)  # a hard link: the working copy in the cache gets it too

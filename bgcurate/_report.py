@@ -256,10 +256,6 @@ def write_report(out: Path, src: Path, result, config, detections: dict | None =
     atomic_write_bytes(
         folder / "index.html", _html(stages, counts, sheets, shown, group_sheets, result).encode()
     )
-    from bgcurate._curate import share_mode
-
-    for f in folder.iterdir():
-        share_mode(f)
     return folder
 
 
