@@ -43,7 +43,7 @@ from rssn._steps import (
     DENOISE_METHODS,
     FG_METHODS,
     FIT_MODES,
-    _to_uint8,
+    _add_u8,
     aperture_blur,
     composite,
     denoise,
@@ -397,10 +397,12 @@ def cook(
         Return only this window of the composite (columns ``x .. x + w - 1``,
         rows ``y .. y + h - 1``). Steps 1-4 still run on the whole image (the
         blur needs the pixels around the window, and the cache keys are those
-        of the whole image); steps 5 and 6 run inside the window only, with the
-        window of the whole noise field. The result is exactly the same slice of
-        the arrays ``cook`` returns without a window, at a fraction of the blend
-        and rounding cost when the window is small (a training crop).
+        of the whole image); steps 5 and 6 run inside the window only, and only
+        the window of the noise field is drawn (its tiles are independent
+        streams, :func:`~rssn.noise_field`). The result is exactly the same
+        slice of the arrays ``cook`` returns without a window, at a fraction of
+        the blend, noise and rounding cost when the window is small (a training
+        crop).
 
     Returns
     -------
@@ -461,11 +463,7 @@ def cook(
         bg = np.ascontiguousarray(bg[rows, cols])
     comp = composite(fg, alpha, bg)
     if recipe.noise:
-        n = noise_field((H, W, 3), recipe.noise_std, recipe.noise_seed)
-        if window is not None:
-            n = n[rows, cols]
+        n = noise_field((H, W, 3), recipe.noise_std, recipe.noise_seed, window=window)
         # exactly add_noise(comp, noise_std, noise_seed), without drawing the field twice
-        comp = _to_uint8(comp.astype(np.float32) + n)
-        fg = _to_uint8(fg.astype(np.float32) + n)
-        bg = _to_uint8(bg.astype(np.float32) + n)
+        comp, fg, bg = _add_u8(comp, n), _add_u8(fg, n), _add_u8(bg, n)
     return Composite(comp, alpha, fg, bg)

@@ -144,19 +144,24 @@ def foreground(
     import_pymatting()
     from pymatting import estimate_foreground_cf, estimate_foreground_ml
 
-    img = image.astype(np.float64) / 255.0
-    a = alpha.astype(np.float64) / 255.0
     if method == "multilevel":
+        # pymatting's multi-level solver runs in float32 and converts its inputs: give it
+        # float32 at once (x / 255 in float32 is the float64 quotient rounded, for all x)
+        img = image.astype(np.float32) / np.float32(255)
+        a = alpha.astype(np.float32) / np.float32(255)
         F, B = estimate_foreground_ml(img, a, return_background=True)
     else:
+        img = image.astype(np.float64) / 255.0
+        a = alpha.astype(np.float64) / 255.0
         # atol: pymatting's conjugate gradient divides 0 by 0 on a channel that is
         # zero everywhere (its residual starts at exactly 0 and rtol * |b| = 0).
         F, B = estimate_foreground_cf(img, a, return_background=True, cg_kwargs={"atol": 1e-10})
-    F, B = _to_uint8(F * 255.0), _to_uint8(B * 255.0)
+    F, B = _to_uint8(F * F.dtype.type(255)), _to_uint8(B * B.dtype.type(255))
     # Where alpha is 1 (0) the compositing equation fixes F (B) to the photo; the
     # solvers' smoothness term moves them by up to ~10 levels: put the photo back.
-    F[alpha == 255] = image[alpha == 255]
-    B[alpha == 0] = image[alpha == 0]
+    opaque, clear = alpha == 255, alpha == 0
+    F[opaque] = image[opaque]
+    B[clear] = image[clear]
     return F, B
 
 
@@ -378,22 +383,110 @@ def composite(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> np.ndarray:
         raise ValueError(f"foreground is {fg.shape}, background is {bg.shape}")
     alpha = _check_alpha(alpha, fg.shape[:2])
     a = alpha.astype(np.float32)[..., None] * np.float32(1 / 255)
-    b = bg.astype(np.float32)
-    c = fg.astype(np.float32)
-    c -= b  # in place: C = B + alpha (F - B), one allocation fewer per step
-    c *= a
-    c += b
-    return _to_uint8(c)
+    # C = B + alpha (F - B) in float32. OpenCV does the uint8 -> float32 conversions
+    # inside its arithmetic: F - B (exact) in one pass, and B + alpha (F - B) with the
+    # rounding to uint8 in another (see _add_u8); the products are NumPy's.
+    h = fg.shape[0]
+    d = cv2.subtract(_rows(fg, h), _rows(bg, h), dtype=cv2.CV_32F)
+    d.reshape(fg.shape)[...] *= a
+    return _add_u8(bg, d.reshape(fg.shape))
 
 
-def noise_field(shape: tuple[int, ...], std: float, seed: int) -> np.ndarray:
-    """Gaussian noise ``N(0, std^2)`` of ``shape`` (float32) from ``np.random.default_rng(seed)``.
+def _rows(x: np.ndarray, h: int) -> np.ndarray:
+    # (H, W, C) as (H, W * C): OpenCV then treats every value alike (no per-channel scalars)
+    return np.ascontiguousarray(x).reshape(h, -1)
 
-    The same (shape, std, seed) gives the same array on every machine, because
-    NumPy's ``Generator`` streams are stable.
+
+def _add_u8(image: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``_to_uint8(image.astype(float32) + values)`` for ``uint8`` image, ``float32`` values.
+
+    OpenCV's mixed-type ``add`` converts the ``uint8`` operand to float32, adds in
+    float32 and rounds half to even with saturation, in one pass instead of
+    NumPy's four (checked against the NumPy definition on every ``uint8`` value
+    and on the ties around every half level in ``tests/test_rssn_steps.py``).
     """
-    rng = np.random.default_rng(int(seed))
-    return rng.standard_normal(shape, dtype=np.float32) * np.float32(std)
+    if values.dtype != np.float32 or image.shape != values.shape or not image.size:
+        return _to_uint8(image.astype(np.float32) + values)
+    h = image.shape[0]
+    out = cv2.add(_rows(image, h), _rows(values, h), dtype=cv2.CV_8U)
+    return out.reshape(image.shape)
+
+
+#: Side of the square tiles of :func:`noise_field`, in pixels.
+NOISE_TILE = 64
+
+# Second word of the Philox key of every noise field (b"RSSN"): keeps these streams
+# apart from any other use of Philox keyed by the same seed.
+_NOISE_KEY_TAG = 0x5253534E
+
+
+def noise_field(
+    shape: tuple[int, ...],
+    std: float,
+    seed: int,
+    window: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
+    """Gaussian noise ``N(0, std^2)`` of ``shape`` (float32), or only a window of it.
+
+    The field is cut into tiles of :data:`NOISE_TILE` x :data:`NOISE_TILE`
+    pixels. Tile ``(ty, tx)`` (rows ``64 ty ..``, columns ``64 tx ..``) holds
+    ``Generator(Philox(key=(seed, 0x5253534E), counter=(0, ty * 2**32 + tx, 0,
+    0))).standard_normal((64, 64) + shape[2:], float32)``, times ``std``; the
+    field is the mosaic of its tiles, cut to ``shape``. So the value at a pixel
+    depends only on the seed and the pixel (not on the shape), each tile is an
+    independent stream (Philox is counter-based: distinct counters never
+    overlap), and a window is drawn from the tiles it touches alone. That is
+    what lets a training crop pay for its own noise only (:func:`rssn.cook`
+    with ``window=``), where one stream over the whole image (NumPy's normal
+    sampler uses a variable number of raw draws per value) would have to be
+    drawn whole and sliced. The same arguments give the same array on every
+    machine: Philox's stream is fixed by its key and counter.
+
+    Parameters
+    ----------
+    shape : (H, W) or (H, W, C)
+    std : float
+        Standard deviation (8-bit levels for images).
+    seed : int
+        In [0, 2**64).
+    window : (x, y, w, h), optional
+        Return ``field[y:y + h, x:x + w]`` without drawing the rest.
+
+    Examples
+    --------
+    >>> full = noise_field((100, 150, 3), 10, seed=7)
+    >>> part = noise_field((100, 150, 3), 10, seed=7, window=(30, 40, 70, 50))
+    >>> bool((full[40:90, 30:100] == part).all())
+    True
+    """
+    H, W = (int(v) for v in shape[:2])
+    tail = tuple(int(v) for v in shape[2:])
+    if min(H, W) < 0:
+        raise ValueError(f"shape must be non-negative, got {shape}")
+    seed = int(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    x0, y0, w, h = (0, 0, W, H) if window is None else (int(v) for v in window)
+    if x0 < 0 or y0 < 0 or w < 0 or h < 0 or x0 + w > W or y0 + h > H:
+        raise ValueError(f"window {window} lies outside the field {W}x{H}")
+    out = np.empty((h, w, *tail), np.float32)
+    if out.size == 0:
+        return out
+    t = NOISE_TILE
+    tx0, tx1 = x0 // t, (x0 + w - 1) // t + 1
+    key = np.array([seed, _NOISE_KEY_TAG], dtype=np.uint64)
+    tiles = np.empty((tx1 - tx0, t, t, *tail), np.float32)
+    # tiles (n, t, t, ...) -> one band of rows (t, n * t, ...)
+    band_axes = (1, 0, 2, *tuple(range(3, tiles.ndim)))
+    for ty in range(y0 // t, (y0 + h - 1) // t + 1):
+        for i, tx in enumerate(range(tx0, tx1)):
+            bits = np.random.Philox(key=key, counter=[0, (ty << 32) | tx, 0, 0])
+            np.random.Generator(bits).standard_normal(dtype=np.float32, out=tiles[i])
+        band = tiles.transpose(band_axes).reshape((t, (tx1 - tx0) * t, *tail))
+        ya, yb = max(y0, ty * t), min(y0 + h, ty * t + t)
+        out[ya - y0 : yb - y0] = band[ya - ty * t : yb - ty * t, x0 - tx0 * t : x0 - tx0 * t + w]
+    out *= np.float32(std)
+    return out
 
 
 def add_noise(image: np.ndarray, std: float = 10.0, seed: int = 0) -> np.ndarray:
@@ -414,4 +507,4 @@ def add_noise(image: np.ndarray, std: float = 10.0, seed: int = 0) -> np.ndarray
         raise ValueError(f"image must be uint8, got {image.dtype}")
     if not math.isfinite(std) or std < 0:
         raise ValueError(f"std must be a finite number >= 0, got {std}")
-    return _to_uint8(image.astype(np.float32) + noise_field(image.shape, std, seed))
+    return _add_u8(image, noise_field(image.shape, std, seed))

@@ -87,6 +87,61 @@ def test_noise_statistics_and_seed():
     assert all(noisy[..., c].std() > 9.5 for c in range(3))
 
 
+def test_noise_field_is_a_mosaic_of_philox_tiles():
+    # the definition, spelled out once: tile (ty, tx) is its own Philox stream
+    field = noise_field((130, 200, 3), 10, seed=11)
+    for ty, tx in [(0, 0), (0, 3), (2, 1)]:
+        bits = np.random.Philox(key=[11, 0x5253534E], counter=[0, (ty << 32) | tx, 0, 0])
+        tile = np.random.Generator(bits).standard_normal((64, 64, 3), dtype=np.float32) * 10
+        ys, xs = slice(64 * ty, min(130, 64 * ty + 64)), slice(64 * tx, min(200, 64 * tx + 64))
+        assert np.array_equal(field[ys, xs], tile[: ys.stop - ys.start, : xs.stop - xs.start])
+    # a pixel's value depends on the seed and the pixel, not on the shape
+    assert np.array_equal(noise_field((50, 70, 3), 10, 11), field[:50, :70])
+    assert noise_field((5, 6), 10, 11).shape == (5, 6)  # gray images too
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    H=st.integers(1, 200),
+    W=st.integers(1, 200),
+    seed=st.integers(0, 2**64 - 1),
+    data=st.data(),
+)
+def test_noise_field_window_is_the_window_of_the_field(H, W, seed, data):
+    x, y = data.draw(st.integers(0, W - 1)), data.draw(st.integers(0, H - 1))
+    w, h = data.draw(st.integers(1, W - x)), data.draw(st.integers(1, H - y))
+    part = noise_field((H, W, 3), 10, seed, window=(x, y, w, h))
+    assert np.array_equal(part, noise_field((H, W, 3), 10, seed)[y : y + h, x : x + w])
+
+
+def test_noise_field_tiles_are_independent_and_gaussian():
+    field = noise_field((512, 512, 3), 1.0, seed=3).astype(np.float64)
+    # 786432 values: the std of the mean is 0.0011, of the std 0.0008
+    assert abs(field.mean()) < 0.006 and abs(field.std() - 1) < 0.005
+    # excess kurtosis of a Gaussian is 0 (std of the estimate ~0.006 here)
+    assert abs((field**4).mean() / field.var() ** 2 - 3) < 0.04
+
+    # neighbours across a tile seam are as uncorrelated as neighbours inside a tile
+    # (pooled over the 7 vertical and 7 horizontal seams: 21504 pairs, std of r 0.0068)
+    def pairs(offset):
+        cols = np.arange(offset, 511, 64)
+        left = np.concatenate([field[:, cols].ravel(), field[cols].ravel()])
+        right = np.concatenate([field[:, cols + 1].ravel(), field[cols + 1].ravel()])
+        return np.corrcoef(left, right)[0, 1]
+
+    assert abs(pairs(63)) < 0.03 and abs(pairs(31)) < 0.03
+    # no two tiles repeat one another (a stream reused across tiles would)
+    tiles = field.reshape(8, 64, 8, 64, 3).transpose(0, 2, 1, 3, 4).reshape(64, -1)
+    assert len({t.tobytes() for t in tiles}) == 64
+
+
+def test_noise_field_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="seed"):
+        noise_field((4, 4, 3), 10, seed=-1)
+    with pytest.raises(ValueError, match="window"):
+        noise_field((4, 4, 3), 10, seed=1, window=(2, 2, 3, 1))
+
+
 def test_noise_std_zero_is_identity():
     img = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
     assert np.array_equal(add_noise(img, 0, seed=5), img)
@@ -290,6 +345,39 @@ def test_to_uint8_extremes_and_random_bit_patterns():
     _check_to_uint8(
         np.concatenate([np.tile(special, 64), bits, uniform, lo.view(np.float32), near0, -near0])
     )
+
+
+def test_uint8_plus_float32_in_one_opencv_pass_is_the_numpy_definition():
+    from rssn._steps import _add_u8
+
+    # every uint8 value against every tie around a half level it can reach, and the
+    # float32 neighbours of those ties, and values that saturate either way
+    u = np.arange(256, dtype=np.float32)
+    half = np.arange(-300, 300, dtype=np.float32) + np.float32(0.5)
+    targets = np.concatenate(
+        [half, np.nextafter(half, np.float32(np.inf)), np.nextafter(half, np.float32(-np.inf))]
+    )
+    n = (targets[None, :] - u[:, None]).astype(np.float32)  # u + n lands on the ties
+    n = np.concatenate([n, np.full((256, 3), [1e9, -1e9, 0.25], np.float32)], axis=1)
+    image = np.repeat(np.arange(256, dtype=np.uint8)[:, None], n.shape[1], axis=1)
+    for shape in [(256, n.shape[1]), (256, n.shape[1] // 3, 3)]:
+        img, noise = image[:, : np.prod(shape[1:])].reshape(shape), n[:, : np.prod(shape[1:])]
+        noise = noise.reshape(shape)
+        np.testing.assert_array_equal(_add_u8(img, noise), _rint_clip(img + noise))
+    # hand-checked: 10 + 0.5 -> 10, 11 + 0.5 -> 12 (half to even), 250 + 9 -> 255
+    got = _add_u8(np.array([[10, 11, 250, 3]], np.uint8), np.array([[0.5, 0.5, 9, -7]], np.float32))
+    assert got.tolist() == [[10, 12, 255, 0]]
+
+
+def test_composite_matches_its_float32_definition_on_random_layers():
+    rng = np.random.default_rng(5)
+    F, B = (rng.integers(0, 256, (67, 91, 3), dtype=np.uint8) for _ in range(2))
+    A = rng.integers(0, 256, (67, 91), dtype=np.uint8)
+    A[:3] = 128  # 128 / 255 makes many products land near ties
+    a = A.astype(np.float32)[..., None] * np.float32(1 / 255)
+    b = B.astype(np.float32)
+    expected = _rint_clip(b + a * (F.astype(np.float32) - b))
+    np.testing.assert_array_equal(composite(F, A, B), expected)
 
 
 def test_to_uint8_nan_is_255_on_the_float32_route():
