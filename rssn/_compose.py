@@ -36,7 +36,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from rssn._cache import DiskCache
+from rssn._cache import CACHE_FORMATS, DiskCache
 from rssn._recipe import Params, Recipe, cook, deal_backgrounds, draw_recipe, stable_int
 from rssn._sources import Background, Foreground, find_backgrounds, find_foregrounds
 from trimaps._cliutil import UsageError, distribution_version
@@ -71,6 +71,7 @@ class ComposeConfig:
     trimap: str | None = None
     types: Path | None = None
     cache: Path | None = None
+    cache_format: str = "png"  # of new cache entries; not part of run.json (same pixels)
     workers: int = 1
     on_error: str = "fail"
     engine: str = "local"  # or "ray"; not part of run.json: a run may resume on another engine
@@ -114,6 +115,7 @@ class _Task:
     cache: Path
     jpeg: bool
     trimap: str | None
+    cache_format: str = "png"
 
 
 def _encode(image: np.ndarray, suffix: str) -> bytes:
@@ -129,26 +131,31 @@ def _encode(image: np.ndarray, suffix: str) -> bytes:
 
 
 class _Encoder:
-    """PNG/JPEG bytes of an array, reusing the last few results of this foreground.
+    """PNG/JPEG bytes of an array, reusing the result for the same array object.
 
-    The alpha is the same for the K composites of a foreground, and so is F
-    whenever no noise was added: encoding them once saves a third of the
-    encoding time, which is most of the time of a run without denoising.
+    The alpha is the same array for the K composites of a foreground, and so is F
+    whenever no noise was added (:func:`rssn.cook` returns its inputs unchanged
+    then): encoding them once saves a third of the encoding time, which is most of
+    the time of a run without denoising. Arrays are recognised by identity (a
+    reference is kept, so an id cannot be reused while memoised), not by hashing
+    megabytes of pixels per composite.
     """
 
     def __init__(self, size: int = 4):
         self.size = size
-        self.memo: dict[str, bytes] = {}
+        self.memo: dict[tuple[int, str], tuple[np.ndarray, bytes]] = {}
 
     def __call__(self, image: np.ndarray, suffix: str) -> bytes:
-        h = hashlib.sha256(f"{suffix}{image.shape}".encode())
-        h.update(memoryview(np.ascontiguousarray(image)).cast("B"))
-        key = h.hexdigest()
-        if key not in self.memo:
-            if len(self.memo) >= self.size:
-                self.memo.pop(next(iter(self.memo)))
-            self.memo[key] = _encode(image, suffix)
-        return self.memo[key]
+        key = (id(image), suffix)
+        hit = self.memo.get(key)
+        if hit is not None and hit[0] is image:
+            self.memo[key] = self.memo.pop(key)  # most recently used last
+            return hit[1]
+        if len(self.memo) >= self.size:
+            self.memo.pop(next(iter(self.memo)))
+        data = _encode(image, suffix)
+        self.memo[key] = (image, data)
+        return data
 
 
 def _done_path(out: Path, cid: str) -> Path:
@@ -242,7 +249,7 @@ class _Memo:
 
 def _compose_foreground(task: _Task) -> dict:
     """Make the composites of one foreground that are not complete yet."""
-    disk = DiskCache(task.cache)
+    disk = DiskCache(task.cache, task.cache_format)
     cache = _Memo(disk)
     result = {"written": 0, "skipped": 0, "errors": [], "hits": 0, "computed": 0}
     todo = []
@@ -395,6 +402,10 @@ def plan(cfg: ComposeConfig) -> tuple[list[_Task], list[tuple[str | None, str]],
         raise UsageError(f"--k must be >= 1, got {cfg.k}")
     if cfg.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {cfg.seed}")
+    if cfg.cache_format not in CACHE_FORMATS:
+        raise UsageError(
+            f"--cache-format must be one of {', '.join(CACHE_FORMATS)}, got {cfg.cache_format!r}"
+        )
     if cfg.on_error not in ("fail", "skip"):
         raise UsageError(f"--on-error must be fail or skip, got {cfg.on_error!r}")
     if cfg.trimap is not None and cfg.trimap not in TRIMAP_KINDS:
@@ -446,7 +457,9 @@ def plan(cfg: ComposeConfig) -> tuple[list[_Task], list[tuple[str | None, str]],
                 estimate_foreground=fg.image is not None,
             )
             items.append((recipe, bg))
-        tasks.append(_Task(fg, tuple(items), Path(cfg.out), cache, cfg.jpeg, cfg.trimap))
+        tasks.append(
+            _Task(fg, tuple(items), Path(cfg.out), cache, cfg.jpeg, cfg.trimap, cfg.cache_format)
+        )
     return tasks, problems, layout
 
 
@@ -487,8 +500,16 @@ def _run_tasks(tasks: list[_Task], cfg: ComposeConfig) -> Iterator[tuple[_Task, 
     with make_engine(
         cfg.engine, workers=cfg.workers, address=cfg.address, initializer=_worker_init
     ) as engine:
-        for i, result in engine.imap_unordered(_compose_foreground, tasks):
-            yield tasks[i], result
+        # Largest foregrounds first (longest-processing-time order), so that a worker
+        # does not start a big one while the others run out of work.
+        order = sorted(range(len(tasks)), key=lambda i: -_pixels(tasks[i]))
+        for i, result in engine.imap_unordered(_compose_foreground, [tasks[i] for i in order]):
+            yield tasks[order[i]], result
+
+
+def _pixels(task: _Task) -> int:
+    w, h = task.items[0][0].size if task.items else (0, 0)
+    return w * h * len(task.items)
 
 
 def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:

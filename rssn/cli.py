@@ -69,6 +69,11 @@ class OnError(str, Enum):
     skip = "skip"
 
 
+class CacheFormat(str, Enum):
+    png = "png"
+    npy = "npy"
+
+
 class TrimapKind(str, Enum):
     gfm = "gfm"
     aim = "aim"
@@ -207,6 +212,12 @@ def compose(
         help="JSON mapping foreground names to AIM types SO/STM/NS (NS: always blurred).",
     ),
     cache: Path | None = typer.Option(None, "--cache", help="Cache folder (default OUT/cache)."),
+    cache_format: CacheFormat = typer.Option(
+        CacheFormat.png,
+        "--cache-format",
+        help="png: compact; npy: raw arrays, ~3x the disk, read ~30x faster "
+        "(for a training loader serving the cache every epoch).",
+    ),
     on_error: OnError = typer.Option(
         OnError.fail,
         "--on-error",
@@ -246,6 +257,7 @@ def compose(
         trimap=trimap.value if trimap else None,
         types=types,
         cache=cache,
+        cache_format=cache_format.value,
         workers=workers,
         on_error=on_error.value,
         engine=engine.value,

@@ -150,8 +150,11 @@ def test_an_address_where_no_cluster_listens_is_one_clear_error_not_a_hang():
     import ray
 
     assert not ray.is_initialized()
-    with make_engine("ray", address="127.0.0.1:1") as engine, pytest.raises(
-        EngineError, match=r"^--address 127\.0\.0\.1:1: no Ray cluster answers there"
+    with (
+        make_engine("ray", address="127.0.0.1:1") as engine,
+        pytest.raises(
+            EngineError, match=r"^--address 127\.0\.0\.1:1: no Ray cluster answers there"
+        ),
     ):
         engine.map(square, [1])
     assert not ray.is_initialized()

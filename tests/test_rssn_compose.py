@@ -22,6 +22,7 @@ from rssn import Params, Recipe, cook
 from rssn._compose import ComposeConfig, compose
 from rssn.cli import app
 from trimaps import preset_trimap, to_uint8
+from trimaps._cliutil import UsageError
 from trimaps.io import read_alpha, read_rgb, write_image
 
 runner = CliRunner()
@@ -163,6 +164,44 @@ def test_each_foreground_is_denoised_once_for_its_k_composites(small_set, small_
     params = Params(denoise_p=1, denoise_method="nlm")
     summary = compose(ComposeConfig(small_set, small_bgs, tmp_path / "a", k=3, params=params))
     assert summary.written == 9 and summary.cache_computed == 3 + 9
+
+
+def test_an_npy_cache_gives_the_same_outputs_and_either_format_reads_it(
+    small_set, small_bgs, tmp_path
+):
+    params = Params(denoise_p=1, denoise_method="nlm", noise_p=0.5)
+    png = compose(ComposeConfig(small_set, small_bgs, tmp_path / "a", k=2, seed=3, params=params))
+    npy_cfg = ComposeConfig(
+        small_set, small_bgs, tmp_path / "b", k=2, seed=3, params=params, cache_format="npy"
+    )
+    npy = compose(npy_cfg)
+    assert png.cache_computed == npy.cache_computed == 3 + 6
+    assert tree_bytes(tmp_path / "a") == tree_bytes(tmp_path / "b")
+    entries = sorted((tmp_path / "b" / "cache").rglob("*.*"))
+    assert len(entries) == 9 and all(p.suffix == ".npy" for p in entries)
+    # the same entries, bit for bit, as the PNG cache holds
+    for entry in entries:
+        twin = tmp_path / "a" / entry.relative_to(tmp_path / "b").with_suffix(".png")
+        np.testing.assert_array_equal(np.load(entry), read_any(twin))
+    # a PNG-writing run on the npy cache finds every entry
+    again = compose(
+        ComposeConfig(
+            small_set, small_bgs, tmp_path / "c", 2, 3, params, cache=tmp_path / "b" / "cache"
+        )
+    )
+    assert again.cache_computed == 0 and again.cache_hits == 9
+    assert tree_bytes(tmp_path / "c") == tree_bytes(tmp_path / "a")
+    # a truncated entry is recomputed, not served
+    entries[0].write_bytes(entries[0].read_bytes()[:100])
+    third = compose(
+        ComposeConfig(
+            small_set, small_bgs, tmp_path / "d", 2, 3, params, cache=tmp_path / "b" / "cache",
+            cache_format="npy",
+        )
+    )  # fmt: skip
+    assert third.cache_computed == 1 and tree_bytes(tmp_path / "d") == tree_bytes(tmp_path / "a")
+    with pytest.raises(UsageError, match="--cache-format"):
+        compose(ComposeConfig(small_set, small_bgs, tmp_path / "e", 1, cache_format="tiff"))
 
 
 def test_foregrounds_are_estimated_once_and_cached(photos, small_bgs, tmp_path):

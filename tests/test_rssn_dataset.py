@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 import rssn
 from rssn import CompositeDataset, EpochSampler, Params
+from rssn._crops import apply_window
 from trimaps.io import ImageError, read_alpha, read_rgb, write_image
 
 IDS = ("GT02", "GT13", "GT25")
@@ -379,6 +380,34 @@ def test_denoising_is_served_from_the_compose_cache(tiny, tmp_path):
         assert item["recipe"]["denoise"] and not item["recipe"]["denoise_skipped"]
         assert np.array_equal(item["image"], read_rgb(out / "image" / f"GT04_{i}.png"))
         assert np.array_equal(item["fg"], read_rgb(out / "fg" / f"GT04_{i}.png"))
+
+
+def test_an_npy_cache_serves_the_same_items_and_computed_entries_follow_cache_format(
+    tiny, tmp_path
+):
+    fg, bg = tiny
+    out = tmp_path / "out"
+    run_compose(fg, bg, out, k=3, seed=2, params=DENOISE, cache_format="npy")
+    assert {p.suffix for p in (out / "cache").rglob("*.*")} == {".npy"}
+    rssn._dataset._warned.clear()
+    ds = CompositeDataset(fg, bg, k=3, seed=2, params=DENOISE, cache=out / "cache", crop="gca")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every denoised image is served
+        items = [ds[i] for i in range(3)]
+    for i, item in enumerate(items):
+        assert item["recipe"]["denoise"] and not item["recipe"]["denoise_skipped"]
+        window = item["crop"]
+        whole = read_rgb(out / "image" / f"GT04_{i}.png")
+        assert np.array_equal(item["image"], apply_window(whole, window))
+    computing = CompositeDataset(
+        fg, bg, k=1, params=DENOISE, cache=tmp_path / "c", cache_format="npy",
+        on_missing_denoise="compute",
+    )  # fmt: skip
+    with pytest.warns(RuntimeWarning, match="computing"):
+        computing[0]
+    assert {p.suffix for p in (tmp_path / "c").rglob("*.*")} == {".npy"}
+    with pytest.raises(ValueError, match="cache_format"):
+        CompositeDataset(fg, bg, k=1, cache_format="zip")
 
 
 def test_collate_says_what_to_do_with_items_of_different_sizes(fgset, bgset):

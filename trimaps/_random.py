@@ -99,12 +99,25 @@ def erosion_trimap(alpha: np.ndarray, fg_width: int, bg_width: int) -> np.ndarra
     Y. Li, H. Lu. "Natural Image Matting via Guided Contextual Attention." AAAI 2020
     (GCA-Matting), training data generation (code: ``GenTrimap``).
     """
+    labels = erosion_trimap_u8(alpha, fg_width, bg_width)
+    out = np.full(labels.shape, 0.5, np.float32)
+    np.copyto(out, np.float32(1), where=labels == 255)
+    np.copyto(out, np.float32(0), where=labels == 0)
+    return out
+
+
+def erosion_trimap_u8(alpha: np.ndarray, fg_width: int, bg_width: int) -> np.ndarray:
+    """:func:`erosion_trimap` as stored: ``uint8`` 0 / 128 / 255.
+
+    The same as ``to_uint8(erosion_trimap(alpha, fg_width, bg_width))`` without the
+    float32 map in between (a training loader makes one per sample).
+    """
     alpha = check_alpha(alpha)
     fg = erode(opaque(alpha), check_kernel(fg_width, "fg_width"))
     bg = erode(transparent(alpha), check_kernel(bg_width, "bg_width"))
-    out = np.full(alpha.shape, 0.5, np.float32)
-    out[fg == 1] = 1
-    out[bg == 1] = 0
+    out = np.full(alpha.shape, 128, np.uint8)
+    np.copyto(out, np.uint8(255), where=fg.view(bool))
+    np.copyto(out, np.uint8(0), where=bg.view(bool))
     return out
 
 
