@@ -1,6 +1,6 @@
 """Speed and memory of ``rssn compose`` against an authors'-style loop and the I/O floor.
 
-    python benchmarks/bench_rssn.py            # 4 foregrounds x K=5 at 1080 px, ~3 minutes
+    python benchmarks/bench_rssn.py            # 7 foregrounds x K=5 at 1080 px, ~4 minutes
     python benchmarks/bench_rssn.py --quick    # 2 x K=2, no cold numba, no BM3D: a smoke check
     python benchmarks/bench_rssn.py --fg-methods   # multilevel vs levin on the real mattes
 
@@ -286,7 +286,7 @@ def measure(spec: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 foregrounds x K=2, no cold numba")
-    parser.add_argument("--n-fg", type=int, default=4)
+    parser.add_argument("--n-fg", type=int, default=7, help="photos (at most the 7 real ones)")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument(
