@@ -16,7 +16,8 @@ are reported. Measured in the same run:
   background, stretch it with ``skimage.transform.resize``, blur / noise as
   drawn, blend in float64, write four PNGs with Pillow; one process.
 - ``compose``: ``rssn compose`` with 1 and 2 workers, fresh output and cache;
-  then 2 workers into a fresh output with the foreground estimates cached.
+  then 2 workers into a fresh output with the foreground estimates cached; then
+  the same photos in a Composition-1k layout (``fg/`` + ``alpha/``, F given).
 - ``floor``: only decoding the inputs (photo or cached F, matte, background)
   and encoding the outputs (four PNGs, or a JPEG composite), 2 processes: what
   any tool must pay.
@@ -68,6 +69,14 @@ def prepare(n_fg: int, height: int) -> tuple[Path, Path]:
                 fg_root / "original" / p.name, cv2.resize(img, (w, height), cv2.INTER_CUBIC)
             )
             write_image(fg_root / "mask" / p.name, cv2.resize(a, (w, height), cv2.INTER_CUBIC))
+    # the same photos in a Composition-1k layout (fg/ + alpha/): F is given, as the photo
+    comp1k = root / "comp1k"
+    if not (comp1k / "alpha").is_dir():
+        for name in ("fg", "alpha"):
+            src = fg_root / ("original" if name == "fg" else "mask")
+            (comp1k / name).mkdir(parents=True, exist_ok=True)
+            for f in src.glob("*.png"):
+                shutil.copyfile(f, comp1k / name / f.name)
     return fg_root, TESTDATA / "backgrounds" / "clean"
 
 
@@ -326,6 +335,8 @@ def main() -> None:
              extra={"cache": fg_cache}, **common)  # fmt: skip
     c2w = run("rssn compose, 2 workers, F cached", kind="compose", workers=2,
               out=str(OUT / "c2w"), extra={"cache": fg_cache}, **common)  # fmt: skip
+    c1k = run("rssn compose, 2 workers, Composition-1k layout", kind="compose", workers=2,
+              out=str(OUT / "c1k"), **{**common, "fg": str(fg_root.parent / "comp1k")})  # fmt: skip
     floor = run(
         "floor: decode + encode PNG, 2 processes",
         kind="floor",
@@ -333,8 +344,9 @@ def main() -> None:
         out=str(OUT / "floor"),
         **common,
     )
-    cj = run("rssn compose --jpeg, 2 workers", kind="compose", workers=2, out=str(OUT / "cj"),
-             extra={"jpeg": True}, **common)  # fmt: skip
+    cj = run("rssn compose --jpeg, 2 workers, Composition-1k layout", kind="compose", workers=2,
+             out=str(OUT / "cj"), extra={"jpeg": True},
+             **{**common, "fg": str(fg_root.parent / "comp1k")})  # fmt: skip
     fj = run("floor: decode + encode JPEG composite", kind="floor", workers=2, out=str(OUT / "fj"),
              extra={"jpeg": True}, **common)  # fmt: skip
     cache = str(OUT / "nlm_cache")
@@ -376,6 +388,7 @@ def main() -> None:
         "speedup_vs_naive_2_workers": rate(c2) / rate(naive),
         "floor_over_compose_png": rate(floor) / rate(c2),
         "floor_over_compose_png_f_cached": rate(floor) / rate(c2w),
+        "floor_over_compose_png_comp1k": rate(floor) / rate(c1k),
         "floor_over_compose_jpeg": rate(fj) / rate(cj),
         "nlm_cold_over_warm": warm["work"] and cold["work"] / warm["work"],
         "compose_1_vs_2_workers": rate(c2) / rate(c1),

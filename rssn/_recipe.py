@@ -44,12 +44,12 @@ from rssn._steps import (
     FG_METHODS,
     FIT_MODES,
     _add_u8,
+    _estimate,
     aperture_blur,
     composite,
     denoise,
     fit_background,
     fit_crop,
-    foreground,
     noise_field,
 )
 
@@ -428,7 +428,7 @@ def cook(
             "foreground",
             {"method": method},
             (image, alpha),
-            lambda: foreground(image, alpha, method)[0],
+            lambda: _estimate(image, alpha, method, with_background=False)[0],
         )
     if fg.shape != (H, W, 3):
         raise ValueError(f"foreground is {fg.shape}, the recipe is for {(H, W, 3)}")
