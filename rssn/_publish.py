@@ -99,6 +99,7 @@ RECIPE_COLUMNS: dict[str, str] = {
     "denoise": "bool",
     "denoise_method": "string",
     "denoise_sigma": "float32",  # null: estimated per image
+    "denoise_at": "string",  # source: the background file denoised whole; fit: the window
     "blur_kernel": "int32",  # 0 = no aperture blur
     "noise": "bool",
     "noise_std": "float32",

@@ -64,6 +64,8 @@ __all__ = [
 ]
 
 AIM_TYPES = ("SO", "STM", "NS")
+#: Where the background is denoised: the whole file before fitting, or the fitted window.
+DENOISE_AT = ("source", "fit")
 
 
 def stable_int(text: str) -> int:
@@ -106,6 +108,11 @@ class Params:
         BM3D as in the paper (non-commercial licence) or OpenCV non-local means.
     denoise_sigma : float or None
         Noise level for the denoiser in 8-bit levels; ``None`` estimates it per image.
+    denoise_at : {"source", "fit"}
+        ``source`` (default, as the GFM code does): the background *file* is
+        denoised whole, once, and then fitted, so one cached result serves every
+        window of every epoch; ``fit``: the fitted window is denoised (one BM3D
+        per composite, at the composite's size).
     fg_method : {"multilevel", "levin"}
         Foreground estimation for datasets that give the original image.
     """
@@ -119,6 +126,7 @@ class Params:
     denoise_method: str = "bm3d"
     denoise_sigma: float | None = None
     fg_method: str = "multilevel"
+    denoise_at: str = "source"
 
     def __post_init__(self):
         for name in ("denoise_p", "blur_p", "noise_p"):
@@ -145,6 +153,8 @@ class Params:
             raise ValueError(f"denoise_sigma must be >= 0 or None, got {self.denoise_sigma!r}")
         if self.fg_method not in FG_METHODS:
             raise ValueError(f"fg_method must be one of {FG_METHODS}, got {self.fg_method!r}")
+        if self.denoise_at not in DENOISE_AT:
+            raise ValueError(f"denoise_at must be one of {DENOISE_AT}, got {self.denoise_at!r}")
         object.__setattr__(self, "noise_std", float(self.noise_std))
         if self.denoise_sigma is not None:
             object.__setattr__(self, "denoise_sigma", float(self.denoise_sigma))
@@ -193,6 +203,9 @@ class Recipe:
         How F is estimated from the original image; None when the dataset gives F.
     fg_type : str or None
         AIM type of the foreground (SO, STM, NS) when known.
+    denoise_at : {"source", "fit"}
+        Whether B is denoised as the whole background file before fitting, or as
+        the fitted window (see :class:`Params`).
     """
 
     seed: int
@@ -213,6 +226,7 @@ class Recipe:
     noise_seed: int
     fg_method: str | None = None
     fg_type: str | None = None
+    denoise_at: str = "source"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""
@@ -338,6 +352,7 @@ def draw_recipe(
         noise_seed=noise_seed,
         fg_method=params.fg_method if estimate_foreground else None,
         fg_type=fg_type,
+        denoise_at=params.denoise_at,
     )
 
 
@@ -360,6 +375,28 @@ def _no_cache(step, options, inputs, compute):
     return compute()
 
 
+def cached_foreground(
+    image: np.ndarray, alpha: np.ndarray, method: str, cache: Cache
+) -> np.ndarray:
+    """F estimated from ``image`` and ``alpha`` through ``cache`` (step ``foreground``)."""
+    return cache(
+        "foreground",
+        {"method": method},
+        (image, alpha),
+        lambda: _estimate(image, alpha, method, with_background=False)[0],
+    )
+
+
+def cached_denoise(image: np.ndarray, method: str, sigma: float | None, cache: Cache) -> np.ndarray:
+    """``denoise(image, method, sigma)`` through ``cache`` (step ``denoise``)."""
+    return cache(
+        "denoise",
+        {"method": method, "sigma": sigma},
+        (image,),
+        lambda: denoise(image, method, sigma),
+    )
+
+
 def cook(
     recipe: Recipe,
     *,
@@ -376,7 +413,9 @@ def cook(
        ``alpha`` with ``recipe.fg_method`` (:func:`~rssn.foreground`).
     2. B is ``background`` cut to ``recipe.crop`` and resized to the
        foreground's size (:func:`~rssn.fit_background`).
-    3. If ``recipe.denoise``: F and B are denoised (:func:`~rssn.denoise`).
+    3. If ``recipe.denoise``: F and B are denoised (:func:`~rssn.denoise`); B as
+       the whole background before step 2 (``denoise_at="source"``) or as the
+       fitted window after it (``"fit"``).
     4. If ``recipe.blur_kernel``: B is blurred (:func:`~rssn.aperture_blur`).
     5. ``C = alpha F + (1 - alpha) B`` (:func:`~rssn.composite`).
     6. If ``recipe.noise``: one field ``n`` (:func:`~rssn.noise_field`) is added to
@@ -423,13 +462,7 @@ def cook(
     if fg is None:
         if recipe.fg_method is None:
             raise ValueError("the recipe has no fg_method, so it needs fg, not image")
-        method = recipe.fg_method
-        fg = cache(
-            "foreground",
-            {"method": method},
-            (image, alpha),
-            lambda: _estimate(image, alpha, method, with_background=False)[0],
-        )
+        fg = cached_foreground(image, alpha, recipe.fg_method, cache)
     if fg.shape != (H, W, 3):
         raise ValueError(f"foreground is {fg.shape}, the recipe is for {(H, W, 3)}")
     if window is not None:
@@ -438,22 +471,14 @@ def cook(
             raise ValueError(f"window {tuple(window)} lies outside the {W}x{H} composite")
         rows, cols = slice(wy, wy + wh), slice(wx, wx + ww)
 
+    method, sigma = recipe.denoise_method, recipe.denoise_sigma
+    if recipe.denoise and recipe.denoise_at == "source":
+        background = cached_denoise(background, method, sigma, cache)
     bg = fit_background(background, recipe.size, recipe.crop)
     if recipe.denoise:
-        opts = {"method": recipe.denoise_method, "sigma": recipe.denoise_sigma}
-        f_in, b_in = fg, bg
-        fg = cache(
-            "denoise",
-            opts,
-            (f_in,),
-            lambda: denoise(f_in, recipe.denoise_method, recipe.denoise_sigma),
-        )
-        bg = cache(
-            "denoise",
-            opts,
-            (b_in,),
-            lambda: denoise(b_in, recipe.denoise_method, recipe.denoise_sigma),
-        )
+        fg = cached_denoise(fg, method, sigma, cache)
+        if recipe.denoise_at == "fit":
+            bg = cached_denoise(bg, method, sigma, cache)
     if recipe.blur_kernel:
         bg = aperture_blur(bg, recipe.blur_kernel)
     if window is not None:

@@ -69,6 +69,11 @@ class OnError(str, Enum):
     skip = "skip"
 
 
+class DenoiseAt(str, Enum):
+    source = "source"
+    fit = "fit"
+
+
 class CacheFormat(str, Enum):
     png = "png"
     npy = "npy"
@@ -196,6 +201,12 @@ def compose(
     denoise_sigma: float | None = typer.Option(
         None, "--denoise-sigma", min=0, help="Noise level for the denoiser (default: estimated)."
     ),
+    denoise_at: DenoiseAt = typer.Option(
+        DenoiseAt.source,
+        "--denoise-at",
+        help="source: denoise each background file once, whole, then fit (as GFM; one cached "
+        "result serves every window); fit: denoise the fitted window of each composite.",
+    ),
     fit: Fit = typer.Option(
         Fit.cover, "--fit", help="cover: no distortion, random window; stretch: GFM's resize."
     ),
@@ -242,6 +253,7 @@ def compose(
             fit=fit.value,
             denoise_method=denoise_method.value,
             denoise_sigma=denoise_sigma,
+            denoise_at=denoise_at.value,
             fg_method=fg_method.value,
         )
     except ValueError as exc:
@@ -330,6 +342,76 @@ def warm() -> None:
         highlight=False,
         markup=False,
     )
+
+
+@app.command(
+    help=(
+        "Fill a cache with every foreground estimate and denoised image that compositions "
+        "of these inputs can use: each foreground's F (estimated for original photos) "
+        "denoised, and each background file denoised whole (--denoise-at source, the "
+        "default). rssn compose and rssn.CompositeDataset then find them, so no training "
+        "epoch skips denoising or runs BM3D in a data worker. Rerun to resume.\n\n"
+        "Example: rssn prefill --fg Composition-1k/train --bg BG-20k/train "
+        "--cache rssn-cache --cache-format npy"
+    )
+)
+@guard
+def prefill(
+    fg: Path = typer.Option(..., "--fg", help="Foreground folder (the layouts of compose)."),
+    bg: Path | None = typer.Option(
+        None, "--bg", help="Background folder (recursive); omit to do foregrounds only."
+    ),
+    cache: Path = typer.Option(..., "--cache", help="Cache folder (e.g. OUT/cache of compose)."),
+    cache_format: CacheFormat = typer.Option(
+        CacheFormat.png, "--cache-format", help="png (compact) or npy (read ~30x faster)."
+    ),
+    workers: int = typer.Option(
+        os.cpu_count() or 1, "--workers", "-j", min=1, help="Processes (default: all cores)."
+    ),
+    denoise_method: DenoiseMethod = typer.Option(
+        DenoiseMethod.bm3d, "--denoise-method", help="bm3d or nlm, as the runs that will read it."
+    ),
+    denoise_sigma: float | None = typer.Option(
+        None, "--denoise-sigma", min=0, help="Noise level for the denoiser (default: estimated)."
+    ),
+    fg_method: FgMethod = typer.Option(
+        FgMethod.multilevel, "--fg-method", help="Foreground estimation for original photos."
+    ),
+    no_denoise: bool = typer.Option(
+        False, "--no-denoise", help="Only estimate foregrounds (runs with --denoise-p 0)."
+    ),
+    on_error: OnError = typer.Option(
+        OnError.fail, "--on-error", help="fail: stop at bad input; skip: leave it out."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    from rssn._compose import ComposeError
+    from rssn._prefill import prefill as run_prefill
+    from rssn._recipe import Params
+
+    params = Params(
+        denoise_p=0.0 if no_denoise else 0.5,
+        denoise_method=denoise_method.value,
+        denoise_sigma=denoise_sigma,
+        fg_method=fg_method.value,
+    )
+    try:
+        summary = run_prefill(
+            fg, bg, cache, params, workers=workers, cache_format=cache_format.value,
+            on_error=on_error.value, quiet=quiet,
+        )  # fmt: skip
+    except ComposeError as exc:
+        _print_errors(exc.lines)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    console.print(
+        f"{cache}: {summary.foregrounds} foregrounds, {summary.backgrounds} backgrounds; "
+        f"{summary.computed} results computed, {summary.reused} already there, in "
+        f"{summary.seconds:.1f} s",
+        highlight=False,
+        markup=False,
+    )
+    if summary.errors:
+        _print_errors(summary.errors)
 
 
 def main() -> None:

@@ -238,7 +238,7 @@ def test_compute_fills_the_cache_and_skip_then_serves_it(tiny, tmp_path):
     )
     with pytest.warns(RuntimeWarning, match="computing"):
         made = [computing[i] for i in range(2)]
-    assert len(list(cache.rglob("*.png"))) == 3  # F once, two background windows
+    assert len(list(cache.rglob("*.png"))) == 3  # F once, two background files
     served = CompositeDataset(fg, bg, k=2, params=DENOISE, cache=cache, on_missing_denoise="skip")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -408,6 +408,41 @@ def test_an_npy_cache_serves_the_same_items_and_computed_entries_follow_cache_fo
     assert {p.suffix for p in (tmp_path / "c").rglob("*.*")} == {".npy"}
     with pytest.raises(ValueError, match="cache_format"):
         CompositeDataset(fg, bg, k=1, cache_format="zip")
+
+
+def test_prefill_serves_denoising_to_every_epoch_and_to_compose(tiny, tmp_path):
+    from typer.testing import CliRunner
+
+    from rssn._prefill import prefill
+    from rssn.cli import app
+    from trimaps._cliutil import UsageError
+
+    fg, bg = tiny
+    cache = tmp_path / "cache"
+    done = prefill(fg, bg, cache, DENOISE, workers=2, cache_format="npy")
+    assert (done.foregrounds, done.backgrounds, done.computed) == (1, 3, 1 + 3)
+    rssn._dataset._warned.clear()
+    ds = CompositeDataset(fg, bg, k=2, seed=4, params=DENOISE, cache=cache)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing missing in any epoch
+        for epoch in range(4):
+            for i in range(len(ds)):
+                recipe = ds[(epoch, i)]["recipe"]
+                assert recipe["denoise"] and not recipe["denoise_skipped"]
+    # without the prefill, later epochs would have to skip: the backgrounds change
+    later = {ds.recipe(i, e).bg for i in range(2) for e in (1, 2, 3)}
+    assert later - {ds.recipe(i, 0).bg for i in range(2)}
+    summary = run_compose(fg, bg, tmp_path / "out", k=2, params=DENOISE, cache=cache)
+    assert summary.cache_computed == 0 and summary.written == 2
+    # a rerun resumes: nothing left to compute; the CLI says what it found
+    result = CliRunner().invoke(
+        app, ["prefill", "--fg", str(fg), "--bg", str(bg), "--cache", str(cache),
+              "--denoise-method", "nlm", "--denoise-sigma", "10", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "0 results computed, 4 already there" in result.output
+    with pytest.raises(UsageError, match="denoise-at fit"):
+        prefill(fg, bg, cache, Params(denoise_method="nlm", denoise_at="fit"))
 
 
 def test_collate_says_what_to_do_with_items_of_different_sizes(fgset, bgset):

@@ -19,6 +19,7 @@ from rssn import (
     composite,
     cook,
     deal_backgrounds,
+    denoise,
     draw_recipe,
     fit_background,
     stable_int,
@@ -256,6 +257,25 @@ def test_cook_uses_the_cache_for_expensive_steps(layers):
     assert calls[0][1] == {"method": "nlm", "sigma": None}
 
 
+def test_denoise_at_source_denoises_the_file_then_fits_and_fit_the_other_way(layers):
+    fg, alpha, background = layers
+    base = {"denoise_p": 1, "blur_p": 0, "noise_p": 0, "denoise_method": "nlm"}
+    src = draw(params=Params(**base, denoise_sigma=20))
+    assert src.denoise_at == "source"  # the default: as the GFM code
+    out = cook(src, alpha=alpha, background=background, fg=fg)
+    expected = fit_background(denoise(background, "nlm", 20), SIZE, src.crop)
+    assert np.array_equal(out.bg, expected)
+    assert np.array_equal(out.fg, denoise(fg, "nlm", 20))
+    at_fit = draw(params=Params(**base, denoise_sigma=20, denoise_at="fit"))
+    assert (at_fit.denoise_at, at_fit.crop) == ("fit", src.crop)  # no other draw changes
+    out_fit = cook(at_fit, alpha=alpha, background=background, fg=fg)
+    windowed = denoise(fit_background(background, SIZE, src.crop), "nlm", 20)
+    assert np.array_equal(out_fit.bg, windowed) and not np.array_equal(out_fit.bg, out.bg)
+    assert Recipe.from_dict(at_fit.to_dict()) == at_fit
+    with pytest.raises(ValueError, match="denoise_at"):
+        Params(denoise_at="later")
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     W=st.integers(1, 40),
@@ -320,7 +340,8 @@ def test_cook_in_a_window_with_every_step_and_the_cache(layers):
     r = draw(params=Params(denoise_p=1, blur_p=1, noise_p=1, denoise_method="nlm"))
     whole = cook(r, alpha=alpha, background=background, fg=fg)
     part = cook(r, alpha=alpha, background=background, fg=fg, cache=cache, window=(3, 5, 17, 9))
-    assert calls == [[(SIZE[1], SIZE[0], 3)]] * 2  # denoised whole: the cache keys do not change
+    # denoised whole, the background as the file (denoise_at="source"): same cache keys
+    assert calls == [[(BG_SIZE[1], BG_SIZE[0], 3)], [(SIZE[1], SIZE[0], 3)]]
     for a, b in zip(whole, part, strict=True):
         assert b.shape[:2] == (9, 17)
         assert np.array_equal(b, a[5:14, 3:20])
