@@ -9,6 +9,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from rssn._cache import CACHE_FORMATS
+from rssn._recipe import DENOISE_AT
+from rssn._steps import DENOISE_METHODS, FG_METHODS, FIT_MODES
 from trimaps._cliutil import (
     EXIT_BAD_INPUT,
     EngineName,
@@ -49,34 +52,21 @@ def _root(
         demo(out=Path("rssn-demo"), seed=0, workers=1)
 
 
-class FgMethod(str, Enum):
-    multilevel = "multilevel"
-    levin = "levin"
+def _choices(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """A typer choice type whose values are the library's own tuple of names."""
+    return Enum(name, [(v, v) for v in values], type=str)
 
 
-class DenoiseMethod(str, Enum):
-    bm3d = "bm3d"
-    nlm = "nlm"
-
-
-class Fit(str, Enum):
-    cover = "cover"
-    stretch = "stretch"
+FgMethod = _choices("FgMethod", FG_METHODS)
+DenoiseMethod = _choices("DenoiseMethod", DENOISE_METHODS)
+Fit = _choices("Fit", FIT_MODES)
+DenoiseAt = _choices("DenoiseAt", DENOISE_AT)
+CacheFormat = _choices("CacheFormat", CACHE_FORMATS)
 
 
 class OnError(str, Enum):
     fail = "fail"
     skip = "skip"
-
-
-class DenoiseAt(str, Enum):
-    source = "source"
-    fit = "fit"
-
-
-class CacheFormat(str, Enum):
-    png = "png"
-    npy = "npy"
 
 
 class TrimapKind(str, Enum):
