@@ -143,6 +143,26 @@ def test_workers_1_and_2_write_the_same_bytes(small_set, small_bgs, tmp_path):
     assert any(r["blur_kernel"] for r in recipes)
 
 
+def test_the_cli_passes_denoise_at_and_cache_format(small_set, small_bgs, tmp_path):
+    common = ["compose", "--fg", small_set, "--bg", small_bgs, "--k", 2, "--denoise-p", 1,
+              "--denoise-method", "nlm", "--quiet"]  # fmt: skip
+    fit = run(*common, "--out", tmp_path / "fit", "--denoise-at", "fit", "--cache-format", "npy")
+    assert fit.exit_code == 0, fit.output
+    config = json.loads((tmp_path / "fit" / "run.json").read_text())["config"]
+    assert config["params"]["denoise_at"] == "fit"
+    assert {p.suffix for p in (tmp_path / "fit" / "cache").rglob("*.*")} == {".npy"}
+    # 3 foregrounds + one window per composite with fit; + one per background file with source
+    assert "cache: 0 reused, 9 computed" in fit.output
+    src = run(*common, "--out", tmp_path / "src")
+    assert src.exit_code == 0, src.output
+    rows = [json.loads(line) for line in (tmp_path / "src" / "manifest.jsonl").open()]
+    assert all(r["recipe"]["denoise_at"] == "source" for r in rows)
+    n_bg = len({r["recipe"]["bg"] for r in rows})
+    assert len(list((tmp_path / "src" / "cache").rglob("*.png"))) == 3 + n_bg
+    bad = run(*common, "--out", tmp_path / "bad", "--denoise-at", "later")
+    assert bad.exit_code != 0 and "later" in bad.output
+
+
 def test_rerun_reuses_the_cache_and_skips_complete_outputs(small_set, small_bgs, tmp_path):
     # bm3d_rgb costs ~4 s per call here even on 64x64 (fixed overhead): K = 1
     params = Params(denoise_p=1, denoise_method="bm3d", blur_p=0.5, noise_p=0.5)
