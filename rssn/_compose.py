@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -512,6 +513,65 @@ def _pixels(task: _Task) -> int:
     return w * h * len(task.items)
 
 
+class _DoneCounter:
+    """Advances the progress bar per composite, not per foreground task.
+
+    A task makes the K composites of one foreground (minutes each with BM3D), and
+    its result comes back only when all are done. Each composite's ``done`` record
+    appears as soon as it is written, though, on every engine: a thread lists
+    ``OUT/.rssn/done`` twice a second and counts the records of this run's
+    composites it has not seen (so a resumed run shows what was already complete
+    at once). When a task's result arrives, :meth:`finish` counts the rest of its
+    composites (failed ones included), so the bar ends exactly at the total.
+    """
+
+    def __init__(self, out: Path, tasks: list[_Task], advance, interval: float = 0.5):
+        self.done_dir = out / ".rssn" / "done"
+        self.expected = {f"{r.fg_id}_{r.k}" for t in tasks for r, _ in t.items}
+        self.seen: set[str] = set()
+        self.advance = advance
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def scan(self) -> None:
+        try:
+            names = os.listdir(self.done_dir)
+        except OSError:  # not made yet
+            return
+        new = 0
+        with self.lock:
+            for name in names:
+                cid = name[:-5] if name.endswith(".json") else None
+                if cid in self.expected and cid not in self.seen:
+                    self.seen.add(cid)
+                    new += 1
+        if new:
+            self.advance(new)
+
+    def finish(self, task: _Task) -> None:
+        with self.lock:
+            rest = {f"{r.fg_id}_{r.k}" for r, _ in task.items} - self.seen
+            self.seen |= rest
+        if rest:
+            self.advance(len(rest))
+
+    def _run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            self.scan()
+
+    def start(self) -> None:
+        self.scan()
+        self.thread = threading.Thread(target=self._run, name="rssn-progress", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
 def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
     """Run ``rssn compose``; raise :class:`ComposeError` / ``UsageError`` on bad input."""
     from trimaps._cliutil import progress
@@ -532,9 +592,13 @@ def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
         raise UsageError(f"{out}: cannot write the output folder ({exc.strerror or exc})") from None
     summary.errors = [{"id": i, "file": line.split(": ")[0], "error": line} for i, line in problems]
     total = sum(len(t.items) for t in tasks)
+    counter = None
     try:
         with progress(disable=quiet) as bar:
             job = bar.add_task("composing", total=total)
+            counter = _DoneCounter(out, tasks, lambda n: bar.advance(job, n))
+            if not quiet:
+                counter.start()
             for task, result in _run_tasks(tasks, cfg):
                 summary.written += result["written"]
                 summary.skipped += result["skipped"]
@@ -544,8 +608,10 @@ def compose(cfg: ComposeConfig, *, quiet: bool = True, console=None) -> Summary:
                     summary.errors += result["errors"]
                     if cfg.on_error == "fail":
                         raise ComposeError([e["error"] for e in result["errors"]])
-                bar.advance(job, len(task.items))
+                counter.finish(task)
     finally:
+        if counter is not None:
+            counter.stop()
         summary.composites = _write_manifest(out, tasks)
         _write_errors(out, summary.errors)
         summary.failed = len(summary.errors)

@@ -542,3 +542,36 @@ def test_an_output_path_that_is_a_file(fgset, bgset, tmp_path):
 def test_an_output_folder_inside_the_backgrounds(fgset, bgset):
     assert_one_error(compose_cli(fgset, bgset, bgset / "out"), "inside --bg")
     assert not (bgset / "out").exists()
+
+
+def test_the_progress_bar_counts_composites_as_their_records_appear(small_set, small_bgs, tmp_path):
+    from rssn._compose import ComposeConfig, _done_path, _DoneCounter, plan
+
+    out = tmp_path / "out"
+    tasks, _, _ = plan(ComposeConfig(small_set, small_bgs, out, k=3))
+    steps: list[int] = []
+    counter = _DoneCounter(out, tasks, steps.append)
+    counter.scan()  # no folder yet: nothing, no error
+    first = tasks[0]
+    for recipe, _ in first.items[:2]:
+        _done_path(out, f"{recipe.fg_id}_{recipe.k}").parent.mkdir(parents=True, exist_ok=True)
+        _done_path(out, f"{recipe.fg_id}_{recipe.k}").write_text("{}")
+    (out / ".rssn" / "done" / ".GT02_2.json.abc.tmp").write_text("")  # a write in flight
+    (out / ".rssn" / "done" / "other_0.json").write_text("{}")  # not this run's
+    counter.scan()
+    counter.scan()  # counted once
+    assert steps == [2]
+    counter.finish(first)  # the task's result: its third composite (failed or not) counts now
+    for task in tasks[1:]:
+        counter.finish(task)
+    assert steps == [2, 1, 3, 3] and sum(steps) == 9
+
+
+def test_compose_with_the_bar_shown_ends_at_the_total(small_set, small_bgs, tmp_path, capsys):
+    summary = compose(
+        ComposeConfig(small_set, small_bgs, tmp_path / "o", k=2, params=Params(denoise_p=0)),
+        quiet=False,
+    )
+    assert summary.written == 6
+    err = capsys.readouterr().err
+    assert "composing" in err and "6/6" in err
