@@ -77,6 +77,8 @@ def prefill(
     cache_format: str = "png",
     on_error: str = "fail",
     quiet: bool = True,
+    engine: str = "local",
+    address: str | None = None,
 ) -> PrefillSummary:
     """Fill ``cache`` with the foreground estimates and denoised images of every input.
 
@@ -85,6 +87,10 @@ def prefill(
     each file is denoised whole, which is what ``denoise_at="source"`` looks up;
     with ``denoise_at="fit"`` the denoised windows depend on the recipes, so only
     ``rssn compose`` can make them and backgrounds are refused here.
+
+    ``engine="ray"`` runs one Ray task per image (``address``: a cluster to
+    join, as ``rssn compose --engine ray``); the cache folder must then be one
+    that every node sees.
 
     Raises :class:`ComposeError` listing bad inputs (with ``on_error="fail"``,
     before any work) and ``UsageError`` for bad arguments.
@@ -112,6 +118,9 @@ def prefill(
             "recipe: `rssn compose` makes those; prefill denoises background files "
             "(--denoise-at source)"
         )
+    if engine != "local":  # Ray workers may run in another folder, or on another node
+        fg_root = Path(fg_root).resolve()
+        bg_root = Path(bg_root).resolve() if bg_root is not None else None
     fgs, problems, _ = find_foregrounds(fg_root)
     lines = [line for _, line in problems]
     bgs: list[Background] = []
@@ -123,13 +132,13 @@ def prefill(
     if lines and on_error == "fail":
         raise ComposeError(lines)
     summary = PrefillSummary(foregrounds=len(fgs), backgrounds=len(bgs), errors=list(lines))
-    jobs = [_Job(s, Path(cache), cache_format, params) for s in [*fgs, *bgs]]
+    jobs = [_Job(s, Path(cache).resolve(), cache_format, params) for s in [*fgs, *bgs]]
     with (
-        make_engine("local", workers=workers, initializer=_worker_init) as engine,
+        make_engine(engine, workers=workers, address=address, initializer=_worker_init) as run,
         progress(disable=quiet) as bar,
     ):
         task = bar.add_task("prefilling the cache", total=len(jobs))
-        for _, (computed, reused, error) in engine.imap_unordered(_prefill_one, jobs):
+        for _, (computed, reused, error) in run.imap_unordered(_prefill_one, jobs):
             summary.computed += computed
             summary.reused += reused
             if error is not None:

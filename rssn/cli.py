@@ -370,6 +370,12 @@ def prefill(
     no_denoise: bool = typer.Option(
         False, "--no-denoise", help="Only estimate foregrounds (runs with --denoise-p 0)."
     ),
+    engine: EngineName = typer.Option(
+        EngineName.local, "--engine", help="local: this machine; ray: one Ray task per image."
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="Ray cluster to join with --engine ray (default: a local one)."
+    ),
     on_error: OnError = typer.Option(
         OnError.fail, "--on-error", help="fail: stop at bad input; skip: leave it out."
     ),
@@ -379,6 +385,8 @@ def prefill(
     from rssn._prefill import prefill as run_prefill
     from rssn._recipe import Params
 
+    if address is not None and engine is not EngineName.ray:
+        raise UsageError("--address names a Ray cluster; it needs --engine ray")
     params = Params(
         denoise_p=0.0 if no_denoise else 0.5,
         denoise_method=denoise_method.value,
@@ -388,7 +396,7 @@ def prefill(
     try:
         summary = run_prefill(
             fg, bg, cache, params, workers=workers, cache_format=cache_format.value,
-            on_error=on_error.value, quiet=quiet,
+            on_error=on_error.value, quiet=quiet, engine=engine.value, address=address,
         )  # fmt: skip
     except ComposeError as exc:
         _print_errors(exc.lines)

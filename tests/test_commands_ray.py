@@ -312,3 +312,27 @@ def test_embeddings_and_detection_on_ray_match_the_local_engine(cluster, crawl, 
             assert [d["cls"] for d in db[sha]] == [d["cls"] for d in da[sha]]
             conf_a, conf_b = ([d["conf"] for d in x[sha]] for x in (da, db))
             assert np.allclose(conf_b, conf_a, atol=2e-4)
+
+
+def test_prefill_on_ray_fills_the_local_engines_cache(cluster, small_set, small_bgs, tmp_path):
+    from rssn._prefill import prefill
+
+    local = prefill(small_set, small_bgs, tmp_path / "local", PARAMS, workers=1)
+    on_ray = prefill(small_set, small_bgs, tmp_path / "ray", PARAMS, engine="ray", workers=2)
+    assert local.computed == on_ray.computed == 2 + 4  # 2 foregrounds, 4 background files
+    entries = {
+        p.relative_to(tmp_path / "local"): p.read_bytes()
+        for p in sorted((tmp_path / "local").rglob("*.png"))
+    }
+    assert len(entries) == 6
+    assert entries == {
+        p.relative_to(tmp_path / "ray"): p.read_bytes()
+        for p in sorted((tmp_path / "ray").rglob("*.png"))
+    }
+    # and the CLI: a rerun on Ray finds everything
+    result = runner.invoke(
+        app, ["prefill", "--fg", str(small_set), "--bg", str(small_bgs), "--cache",
+              str(tmp_path / "ray"), "--denoise-method", "nlm", "--engine", "ray", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "0 results computed, 6 already there" in result.output
