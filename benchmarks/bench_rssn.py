@@ -1,20 +1,23 @@
 """Speed and memory of ``rssn compose`` against an authors'-style loop and the I/O floor.
 
-    python benchmarks/bench_rssn.py            # 7 foregrounds x K=5 at 1080 px, ~4 minutes
+    python benchmarks/bench_rssn.py            # 28 foregrounds x K=5 at 1080 px, ~6 minutes
     python benchmarks/bench_rssn.py --quick    # 2 x K=2, no cold numba, no BM3D: a smoke check
     python benchmarks/bench_rssn.py --fg-methods   # multilevel vs levin on the real mattes
 
-Inputs: the seven alphamatting.com photos and true mattes of ../shared/testdata
-(an AM-2k-style ``original/`` + ``mask/`` folder, resized to 1080 px high, so F
-must be estimated) and the real backgrounds of ``backgrounds/clean`` (1920-3264
-px). Every configuration runs in a fresh child process; its wall time, the time
-of its work (after imports) and its peak RSS (largest process, from ``wait4``)
-are reported. Measured in the same run:
+Inputs: the seven alphamatting.com photos and true mattes of ../shared/testdata,
+each with its three mirror images (28 foregrounds, so that the run is long enough
+for worker start-up and the last tasks not to dominate), in an AM-2k-style
+``original/`` + ``mask/`` folder resized to 1080 px high (so F must be estimated)
+and in a Composition-1k ``fg/`` + ``alpha/`` copy (F given); the real backgrounds
+of ``backgrounds/clean`` (1920-3264 px). Every configuration runs in a fresh child
+process; its wall time, the time of its work (after imports) and its peak RSS
+(largest process, from ``wait4``) are reported. Measured in the same run:
 
-- ``naive``: the way the authors' scripts work: per composite, read the photo
-  and matte, estimate the foreground again (pymatting multi-level), read the
-  background, stretch it with ``skimage.transform.resize``, blur / noise as
-  drawn, blend in float64, write four PNGs with Pillow; one process.
+- ``naive``: the way the authors' scripts work, on 35 composites (the 7 photos
+  x K = 5; its rate is what counts): per composite, read the photo and matte,
+  estimate the foreground again (pymatting multi-level), read the background,
+  stretch it with ``skimage.transform.resize``, blur / noise as drawn, blend in
+  float64, write four PNGs with Pillow; one process.
 - ``compose``: ``rssn compose`` with 1 and 2 workers, fresh output and cache;
   then 2 workers into a fresh output with the foreground estimates cached; then
   the same photos in a Composition-1k layout (``fg/`` + ``alpha/``, F given).
@@ -50,25 +53,32 @@ TESTDATA = Path(os.environ.get("MATTEKIT_TESTDATA", ROOT.parent / "shared" / "te
 # ---------------------------------------------------------------- inputs
 
 
-def prepare(n_fg: int, height: int) -> tuple[Path, Path]:
+#: Mirror images that make more foregrounds of the same photos (o: as it is).
+FLIPS = {"o": (), "h": (1,), "v": (0,), "r": (0, 1)}
+
+
+def prepare(n_fg: int, height: int, flips: int) -> tuple[Path, Path]:
     import cv2
+    import numpy as np
 
     from trimaps.io import read_alpha, read_rgb, write_image
 
     am = TESTDATA / "matting" / "alphamatting"
     if not am.is_dir():
         sys.exit(f"real test data not found at {TESTDATA}")
-    root = OUT / f"inputs_{n_fg}_{height}"
+    root = OUT / f"inputs_{n_fg}x{flips}_{height}"
     fg_root = root / "fg"
-    if not (fg_root / "mask").is_dir() or len(list((fg_root / "mask").iterdir())) != n_fg:
+    if not (fg_root / "mask").is_dir() or len(list((fg_root / "mask").iterdir())) != n_fg * flips:
         shutil.rmtree(root, ignore_errors=True)
         for p in sorted((am / "input").glob("*.png"))[:n_fg]:
             img, a = read_rgb(p), read_alpha(am / "gt_alpha" / p.name)
             w = round(img.shape[1] * height / img.shape[0])
-            write_image(
-                fg_root / "original" / p.name, cv2.resize(img, (w, height), cv2.INTER_CUBIC)
-            )
-            write_image(fg_root / "mask" / p.name, cv2.resize(a, (w, height), cv2.INTER_CUBIC))
+            img = cv2.resize(img, (w, height), interpolation=cv2.INTER_CUBIC)
+            a = cv2.resize(a, (w, height), interpolation=cv2.INTER_CUBIC)
+            for tag, axes in list(FLIPS.items())[:flips]:
+                name = f"{p.stem}{tag}.png"
+                write_image(fg_root / "original" / name, np.flip(img, axes) if axes else img)
+                write_image(fg_root / "mask" / name, np.flip(a, axes) if axes else a)
     # the same photos in a Composition-1k layout (fg/ + alpha/): F is given, as the photo
     comp1k = root / "comp1k"
     if not (comp1k / "alpha").is_dir():
@@ -83,8 +93,12 @@ def prepare(n_fg: int, height: int) -> tuple[Path, Path]:
 # ---------------------------------------------------------------- the children
 
 
-def child_naive(fg_root: Path, bg_root: Path, out: Path, k: int) -> int:
-    """The authors' way: everything again for every composite, one process."""
+def child_naive(fg_root: Path, bg_root: Path, out: Path, k: int, limit: int) -> int:
+    """The authors' way: everything again for every composite, one process.
+
+    Stops after ``limit`` composites (it is 10-20x slower than the rest; its rate
+    per composite is what the table compares).
+    """
     import random
 
     import cv2
@@ -101,7 +115,11 @@ def child_naive(fg_root: Path, bg_root: Path, out: Path, k: int) -> int:
     noise_rng = np.random.default_rng(0)
     bgs = sorted(bg_root.glob("*.jpg"))
     n = 0
-    for path in sorted((fg_root / "original").glob("*.png")):
+    # the photos as they are first (every photo once), then their mirror images
+    order = sorted((fg_root / "original").glob("*.png"), key=lambda p: (p.stem[-1] != "o", p.name))
+    for path in order:
+        if n >= limit:
+            break
         for j in range(k):
             image = np.asarray(Image.open(path).convert("RGB")) / 255.0
             alpha = np.asarray(Image.open(fg_root / "mask" / path.name).convert("L")) / 255.0
@@ -250,7 +268,7 @@ def child_main(spec: dict) -> None:
     kind = spec["kind"]
     a = [Path(spec["fg"]), Path(spec["bg"]), Path(spec["out"]), spec["k"]] if "fg" in spec else []
     if kind == "naive":
-        n = child_naive(*a)
+        n = child_naive(*a, spec.get("limit", 10**9))
     elif kind == "compose":
         n = child_compose(*a, spec["workers"], spec.get("extra", {}))
     elif kind == "floor":
@@ -296,6 +314,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 foregrounds x K=2, no cold numba")
     parser.add_argument("--n-fg", type=int, default=7, help="photos (at most the 7 real ones)")
+    parser.add_argument(
+        "--flips", type=int, default=4, choices=(1, 2, 3, 4),
+        help="foregrounds per photo: it and its mirror images (h, v, both)",
+    )  # fmt: skip
+    parser.add_argument("--naive", type=int, default=35, help="composites of the naive loop")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument(
@@ -309,8 +332,8 @@ def main() -> None:
     if args.fg_methods:
         fg_methods()
         return
-    n_fg, k = (2, 2) if args.quick else (args.n_fg, args.k)
-    fg_root, bg_root = prepare(n_fg, args.height)
+    n_fg, flips, k = (2, 1, 2) if args.quick else (args.n_fg, args.flips, args.k)
+    fg_root, bg_root = prepare(n_fg, args.height, flips)
     common = {"fg": str(fg_root), "bg": str(bg_root), "k": k}
     rows: list[tuple[str, dict]] = []
 
@@ -324,10 +347,12 @@ def main() -> None:
         )
         return r
 
-    print(f"{n_fg} foregrounds x K={k} at {args.height} px high, {os.cpu_count()} cores")
-    naive = run(
-        "naive authors'-style loop, 1 process", kind="naive", out=str(OUT / "naive"), **common
+    print(
+        f"{n_fg} photos x {flips} (mirror images) = {n_fg * flips} foregrounds x K={k} at "
+        f"{args.height} px high, {os.cpu_count()} cores"
     )
+    naive = run("naive authors'-style loop, 1 process", kind="naive", out=str(OUT / "naive"),
+                limit=args.naive, **common)  # fmt: skip
     c1 = run("rssn compose, 1 worker", kind="compose", workers=1, out=str(OUT / "c1"), **common)
     fg_cache = str(OUT / "fg_cache")
     shutil.rmtree(fg_cache, ignore_errors=True)
