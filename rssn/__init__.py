@@ -15,7 +15,9 @@ with its randomness drawn as a serialisable :class:`Recipe`:
   and the papers' crops :func:`gfm_window`, :func:`gca_window`, :func:`apply_window`.
 - at the edges: :func:`read_inputs` (a manifest row's inputs as ``cook``'s
   arguments), :class:`DiskCache` (the content-keyed cache ``cook`` accepts),
-  :class:`ComposeConfig` and :func:`compose_folder` (``rssn compose`` as a function).
+  :class:`ComposeConfig` and :func:`compose_folder` (``rssn compose`` as a function),
+  :func:`prefill` (``rssn prefill``: every foreground estimate and denoised image of
+  two folders, cached once, so that every training epoch is served).
 
 Importing ``rssn`` never imports torch, ultralytics, pymatting or bm3d: the
 functions that need pymatting (numba compiles it at first import) or bm3d
@@ -81,22 +83,25 @@ __all__ = [
     "gca_window",
     "gfm_window",
     "noise_field",
+    "prefill",
     "read_inputs",
     "stable_int",
 ]
 
 
 _LAZY = {
-    "ComposeConfig": "ComposeConfig",
-    "compose_folder": "compose",
-    "read_inputs": "read_inputs",
+    "ComposeConfig": ("_compose", "ComposeConfig"),
+    "compose_folder": ("_compose", "compose"),
+    "read_inputs": ("_compose", "read_inputs"),
+    "prefill": ("_prefill", "prefill"),
 }
 
 
 def __getattr__(name: str):
-    # the compose edge pulls typer and rich (error reporting); load it only when asked
+    # the command-line edge pulls typer and rich (error reporting); load it only when asked
     if name in _LAZY:
-        from rssn import _compose
+        import importlib
 
-        return getattr(_compose, _LAZY[name])
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f"rssn.{module}"), attr)
     raise AttributeError(f"module 'rssn' has no attribute {name!r}")
