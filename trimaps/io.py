@@ -9,6 +9,7 @@ so an interrupted run never leaves a half-written image behind.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -61,19 +62,24 @@ def list_images(folder: str | os.PathLike, *, recursive: bool = False) -> list[P
     )
 
 
-def open_image(path: str | os.PathLike, *, exif: bool = True) -> Image.Image:
+def open_image(
+    path: str | os.PathLike, *, exif: bool = True, data: bytes | None = None
+) -> Image.Image:
     """Open and fully decode an image with Pillow.
 
     The whole file is decoded here, so a truncated file fails now (not later
-    inside NumPy). With ``exif=True`` the EXIF orientation is applied.
+    inside NumPy). With ``exif=True`` the EXIF orientation is applied. ``data``:
+    the file's bytes when the caller has read them already (``path`` then only
+    names the file in errors).
     """
     path = Path(path)
-    if not path.exists():
-        raise ImageError(path, "no such file")
-    if path.is_dir():
-        raise ImageError(path, "is a folder, not an image")
+    if data is None:
+        if not path.exists():
+            raise ImageError(path, "no such file")
+        if path.is_dir():
+            raise ImageError(path, "is a folder, not an image")
     try:
-        img = Image.open(path)
+        img = Image.open(path if data is None else io.BytesIO(data))
         img.load()
     except UnidentifiedImageError:
         raise ImageError(path, "not an image file Pillow can read") from None
@@ -103,11 +109,15 @@ _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
-def _png_header(data: bytes) -> tuple[int, int, int, int] | None:
-    """(width, height, bit depth, colour type) of a complete PNG, else None."""
-    if len(data) < 45 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
+def _png_header(data: bytes, *, complete: bool = True) -> tuple[int, int, int, int] | None:
+    """(width, height, bit depth, colour type) of a PNG, else None.
+
+    With ``complete``, None also for a PNG that does not end with its IEND chunk
+    (truncated, or bytes after the end: Pillow judges those).
+    """
+    if len(data) < 33 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
         return None
-    if not data.endswith(_PNG_END):  # truncated, or bytes after IEND: let Pillow judge
+    if complete and (len(data) < 45 or not data.endswith(_PNG_END)):
         return None
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     return width, height, data[24], data[25]
@@ -193,14 +203,15 @@ def read_rgb(path: str | os.PathLike) -> np.ndarray:
         fast = _decode_rgb_fast(data)
         if fast is not None:
             return fast
-        if data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR" and data[24:25] == b"\x10":
+        png = _png_header(data, complete=False)
+        if png is not None and png[2] == 16:
             # Pillow opens a 16-bit RGB(A) PNG as 8-bit RGB without a word
             raise ImageError(path, "16-bit PNG; 8-bit RGB is expected")
-    return _read_rgb_pillow(path)
+    return _read_rgb_pillow(path, data)
 
 
-def _read_rgb_pillow(path: str | os.PathLike) -> np.ndarray:
-    img = open_image(path)
+def _read_rgb_pillow(path: str | os.PathLike, data: bytes | None = None) -> np.ndarray:
+    img = open_image(path, data=data)
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         raise ImageError(path, f"{img.mode} image (16-bit or float); 8-bit RGB is expected")
     if img.mode != "RGB":
@@ -241,7 +252,7 @@ def read_alpha(
         matte = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
         if matte is not None and matte.dtype == np.uint8 and matte.ndim == 2:
             return matte
-    img = open_image(path, exif=False)
+    img = open_image(path, exif=False, data=data)
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         raise ImageError(path, f"{mode} matte (16-bit or float); an 8-bit matte is expected")
