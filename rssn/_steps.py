@@ -71,6 +71,11 @@ def _check_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return alpha
 
 
+def _rows(x: np.ndarray) -> np.ndarray:
+    # (H, W, C) as (H, W * C): OpenCV then treats every value alike (no per-channel scalars)
+    return np.ascontiguousarray(x).reshape(x.shape[0], -1)
+
+
 def _to_uint8(x: np.ndarray) -> np.ndarray:
     """Round half to even and clip to [0, 255]: never truncate, never wrap.
 
@@ -85,8 +90,7 @@ def _to_uint8(x: np.ndarray) -> np.ndarray:
     only add finite noise to ``uint8`` values. Other dtypes keep the NumPy route.
     """
     if x.dtype == np.float32 and x.ndim >= 1 and x.size:
-        flat = np.ascontiguousarray(x).reshape(x.shape[0], -1)
-        return cv2.add(flat, 0, dtype=cv2.CV_8U).reshape(x.shape)
+        return cv2.add(_rows(x), 0, dtype=cv2.CV_8U).reshape(x.shape)
     x = np.rint(x)
     np.clip(x, 0, 255, out=x)
     return x.astype(np.uint8)
@@ -393,15 +397,9 @@ def composite(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> np.ndarray:
     # C = B + alpha (F - B) in float32. OpenCV does the uint8 -> float32 conversions
     # inside its arithmetic: F - B (exact) in one pass, and B + alpha (F - B) with the
     # rounding to uint8 in another (see _add_u8); the products are NumPy's.
-    h = fg.shape[0]
-    d = cv2.subtract(_rows(fg, h), _rows(bg, h), dtype=cv2.CV_32F)
-    d.reshape(fg.shape)[...] *= a
-    return _add_u8(bg, d.reshape(fg.shape))
-
-
-def _rows(x: np.ndarray, h: int) -> np.ndarray:
-    # (H, W, C) as (H, W * C): OpenCV then treats every value alike (no per-channel scalars)
-    return np.ascontiguousarray(x).reshape(h, -1)
+    d = cv2.subtract(_rows(fg), _rows(bg), dtype=cv2.CV_32F).reshape(fg.shape)
+    d *= a
+    return _add_u8(bg, d)
 
 
 def _add_u8(image: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -414,9 +412,7 @@ def _add_u8(image: np.ndarray, values: np.ndarray) -> np.ndarray:
     """
     if values.dtype != np.float32 or image.shape != values.shape or not image.size:
         return _to_uint8(image.astype(np.float32) + values)
-    h = image.shape[0]
-    out = cv2.add(_rows(image, h), _rows(values, h), dtype=cv2.CV_8U)
-    return out.reshape(image.shape)
+    return cv2.add(_rows(image), _rows(values), dtype=cv2.CV_8U).reshape(image.shape)
 
 
 #: Side of the square tiles of :func:`noise_field`, in pixels.
