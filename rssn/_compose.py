@@ -159,6 +159,11 @@ class _Encoder:
         return data
 
 
+def _cid(recipe: Recipe) -> str:
+    """The id of a composite: ``<fg id>_<k>``, the stem of its files and of its record."""
+    return f"{recipe.fg_id}_{recipe.k}"
+
+
 def _done_path(out: Path, cid: str) -> Path:
     return out / ".rssn" / "done" / f"{cid}.json"
 
@@ -255,7 +260,7 @@ def _compose_foreground(task: _Task) -> dict:
     result = {"written": 0, "skipped": 0, "errors": [], "hits": 0, "computed": 0}
     todo = []
     for recipe, bg in task.items:
-        cid = f"{recipe.fg_id}_{recipe.k}"
+        cid = _cid(recipe)
         if _is_complete(task.out, cid, recipe):
             result["skipped"] += 1
         else:
@@ -266,14 +271,13 @@ def _compose_foreground(task: _Task) -> dict:
         alpha, F, image = _read_foreground(task.fg)
     except ImageError as exc:
         result["errors"] += [
-            {"id": f"{r.fg_id}_{r.k}", "file": os.fspath(exc.path), "error": str(exc)}
-            for r, _ in todo
+            {"id": _cid(r), "file": os.fspath(exc.path), "error": str(exc)} for r, _ in todo
         ]
         return result
     suffix = ".jpg" if task.jpeg else ".png"
     encode = _Encoder()
     for recipe, bg in todo:
-        cid = f"{recipe.fg_id}_{recipe.k}"
+        cid = _cid(recipe)
         try:
             background = read_rgb(bg.path)
             if background.shape[1::-1] != tuple(recipe.bg_size):
@@ -403,17 +407,11 @@ def plan(cfg: ComposeConfig) -> tuple[list[_Task], list[tuple[str | None, str]],
         raise UsageError(f"--k must be >= 1, got {cfg.k}")
     if cfg.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {cfg.seed}")
-    if cfg.cache_format not in CACHE_FORMATS:
-        raise UsageError(
-            f"--cache-format must be one of {', '.join(CACHE_FORMATS)}, got {cfg.cache_format!r}"
-        )
-    if cfg.on_error not in ("fail", "skip"):
-        raise UsageError(f"--on-error must be fail or skip, got {cfg.on_error!r}")
+    check_run_options(cfg.params, cfg.cache_format, cfg.on_error)
     if cfg.trimap is not None and cfg.trimap not in TRIMAP_KINDS:
         raise UsageError(f"--trimap must be one of {', '.join(TRIMAP_KINDS)}, got {cfg.trimap!r}")
     if cfg.trimap == "unified" and cfg.types is None:
         raise UsageError("--trimap unified needs --types FILE.json (file name -> SO/STM/NS)")
-    _check_optional_packages(cfg)
     out, bg_root = Path(cfg.out).resolve(), Path(cfg.bg_root).resolve()
     if out == bg_root or bg_root in out.parents:
         # the next run would find its own outputs among the backgrounds
@@ -473,12 +471,23 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _check_optional_packages(cfg: ComposeConfig) -> None:
-    p = cfg.params
-    if p.denoise_p > 0 and p.denoise_method == "bm3d" and not _installed("bm3d"):
+def check_run_options(
+    params: Params, cache_format: str, on_error: str, *, denoise_off: str = "--denoise-p 0"
+) -> None:
+    """The options ``rssn compose`` and ``rssn prefill`` share, checked before any work.
+
+    ``denoise_off`` names the command's option that turns denoising off.
+    """
+    if cache_format not in CACHE_FORMATS:
+        raise UsageError(
+            f"--cache-format must be one of {', '.join(CACHE_FORMATS)}, got {cache_format!r}"
+        )
+    if on_error not in ("fail", "skip"):
+        raise UsageError(f"--on-error must be fail or skip, got {on_error!r}")
+    if params.denoise_p > 0 and params.denoise_method == "bm3d" and not _installed("bm3d"):
         raise UsageError(
             "--denoise-method bm3d needs the bm3d package (non-commercial licence): "
-            "pip install 'mattekit[bm3d]', or use --denoise-method nlm, or --denoise-p 0"
+            f"pip install 'mattekit[bm3d]', or use --denoise-method nlm, or {denoise_off}"
         )
 
 
@@ -527,7 +536,7 @@ class _DoneCounter:
 
     def __init__(self, out: Path, tasks: list[_Task], advance, interval: float = 0.5):
         self.done_dir = out / ".rssn" / "done"
-        self.expected = {f"{r.fg_id}_{r.k}" for t in tasks for r, _ in t.items}
+        self.expected = {_cid(r) for t in tasks for r, _ in t.items}
         self.seen: set[str] = set()
         self.advance = advance
         self.interval = interval
@@ -552,7 +561,7 @@ class _DoneCounter:
 
     def finish(self, task: _Task) -> None:
         with self.lock:
-            rest = {f"{r.fg_id}_{r.k}" for r, _ in task.items} - self.seen
+            rest = {_cid(r) for r, _ in task.items} - self.seen
             self.seen |= rest
         if rest:
             self.advance(len(rest))
@@ -643,7 +652,7 @@ def _write_manifest(out: Path, tasks: list[_Task]) -> int:
         for task in tasks:  # already sorted by fg id, then k
             for recipe, _ in task.items:
                 try:
-                    record = json.loads(_done_path(out, f"{recipe.fg_id}_{recipe.k}").read_text())
+                    record = json.loads(_done_path(out, _cid(recipe)).read_text())
                 except (OSError, ValueError):
                     continue
                 if record["row"]["recipe"] != recipe.to_dict():

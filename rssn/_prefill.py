@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rssn._cache import CACHE_FORMATS, DiskCache
-from rssn._compose import ComposeError, _read_foreground, _worker_init
+from rssn._cache import DiskCache
+from rssn._compose import ComposeError, _read_foreground, _worker_init, check_run_options
 from rssn._recipe import Params, cached_denoise, cached_foreground
 from rssn._sources import Background, Foreground, find_backgrounds, find_foregrounds
 from trimaps._cliutil import UsageError
@@ -100,18 +100,7 @@ def prefill(
 
     params = params or Params()
     start = time.perf_counter()
-    if cache_format not in CACHE_FORMATS:
-        raise UsageError(f"--cache-format must be one of {', '.join(CACHE_FORMATS)}")
-    if on_error not in ("fail", "skip"):
-        raise UsageError(f"--on-error must be fail or skip, got {on_error!r}")
-    if params.denoise_p > 0 and params.denoise_method == "bm3d":
-        from rssn._compose import _installed
-
-        if not _installed("bm3d"):
-            raise UsageError(
-                "--denoise-method bm3d needs the bm3d package (non-commercial licence): "
-                "pip install 'mattekit[bm3d]', or use --denoise-method nlm"
-            )
+    check_run_options(params, cache_format, on_error, denoise_off="--no-denoise")
     if bg_root is not None and params.denoise_p > 0 and params.denoise_at == "fit":
         raise UsageError(
             "--denoise-at fit denoises each composite's fitted window, which depends on its "

@@ -545,7 +545,7 @@ def test_an_output_folder_inside_the_backgrounds(fgset, bgset):
 
 
 def test_the_progress_bar_counts_composites_as_their_records_appear(small_set, small_bgs, tmp_path):
-    from rssn._compose import ComposeConfig, _done_path, _DoneCounter, plan
+    from rssn._compose import ComposeConfig, _cid, _done_path, _DoneCounter, plan
 
     out = tmp_path / "out"
     tasks, _, _ = plan(ComposeConfig(small_set, small_bgs, out, k=3))
@@ -554,8 +554,8 @@ def test_the_progress_bar_counts_composites_as_their_records_appear(small_set, s
     counter.scan()  # no folder yet: nothing, no error
     first = tasks[0]
     for recipe, _ in first.items[:2]:
-        _done_path(out, f"{recipe.fg_id}_{recipe.k}").parent.mkdir(parents=True, exist_ok=True)
-        _done_path(out, f"{recipe.fg_id}_{recipe.k}").write_text("{}")
+        _done_path(out, _cid(recipe)).parent.mkdir(parents=True, exist_ok=True)
+        _done_path(out, _cid(recipe)).write_text("{}")
     (out / ".rssn" / "done" / ".GT02_2.json.abc.tmp").write_text("")  # a write in flight
     (out / ".rssn" / "done" / "other_0.json").write_text("{}")  # not this run's
     counter.scan()
