@@ -33,7 +33,7 @@ from rssn._crops import CROPS, apply_window, gca_window, gfm_window
 from rssn._recipe import Params, Recipe, cook, deal_backgrounds, draw_recipe, stable_int
 from rssn._sources import Background, Foreground, find_backgrounds, find_foregrounds, image_info
 from trimaps._cliutil import UsageError
-from trimaps._random import erosion_trimap_u8
+from trimaps._random import random_trimap_u8
 from trimaps.io import ImageError, read_alpha, read_rgb
 
 __all__ = ["TARGETS", "CompositeDataset", "EpochSampler", "collate"]
@@ -660,7 +660,7 @@ class CompositeDataset:
                 r = trimaps.rosta(alpha, v)
                 out[f"{v}_glance"], out[f"{v}_focus"] = r.glance, r.focus
             elif name == "random_trimap":
-                out[name] = trimaps.to_uint8(trimaps.random_trimap(alpha, rng))
+                out[name] = random_trimap_u8(alpha, rng)
             elif name == "soft_segmentation":
                 out[name] = trimaps.random_soft_segmentation(alpha, rng)
         return out
@@ -669,13 +669,11 @@ class CompositeDataset:
         self, alpha: np.ndarray, recipe: Recipe, rng: np.random.Generator
     ) -> tuple[dict, np.ndarray]:
         """Draw the crop around the unknown band of the paper's trimap; return both (uint8)."""
-        import trimaps
 
         if self.crop == "gfm":
             t = self._preset_trimap(alpha, recipe)
             return gfm_window(t == 128, rng), t
         # GCA-Matting crops around the unknown band of its random trimap (GenTrimap), the
         # trimap it then feeds the network.
-        # (to_uint8(random_trimap(alpha, rng)), made in uint8 directly: the same draws)
-        t = erosion_trimap_u8(alpha, *trimaps.draw_trimap_widths(alpha, rng))
+        t = random_trimap_u8(alpha, rng)
         return gca_window(t == 128, rng), t

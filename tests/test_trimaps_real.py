@@ -108,10 +108,14 @@ def test_soft_segmentations_cover_the_object(gt_alphas):
 
 def test_the_uint8_erosion_trimap_is_the_stored_float_one(gt_alphas):
     from trimaps import erosion_trimap, to_uint8
-    from trimaps._random import erosion_trimap_u8
+    from trimaps._random import erosion_trimap_u8, random_trimap_u8
 
     for alpha in gt_alphas.values():
         for fg_w, bg_w in [(1, 1), (1, 29), (15, 4), (29, 29)]:
             u8 = erosion_trimap_u8(alpha, fg_w, bg_w)
             np.testing.assert_array_equal(u8, to_uint8(erosion_trimap(alpha, fg_w, bg_w)))
             assert 128 in u8 and set(np.unique(u8).tolist()) <= {0, 128, 255}
+        for seed in range(3):
+            np.testing.assert_array_equal(
+                random_trimap_u8(alpha, seed), to_uint8(random_trimap(alpha, seed))
+            )

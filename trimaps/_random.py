@@ -167,6 +167,19 @@ def random_trimap(
     return erosion_trimap(alpha, fg_w, bg_w)
 
 
+def random_trimap_u8(
+    alpha: np.ndarray,
+    rng: int | np.random.Generator | None = None,
+    *,
+    widths: tuple[int, int] = GCA_WIDTHS,
+    relative: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """:func:`random_trimap` as stored, ``uint8`` 0 / 128 / 255 (the same draws)."""
+    alpha = check_alpha(alpha)
+    fg_w, bg_w = draw_trimap_widths(alpha, rng, widths=widths, relative=relative)
+    return erosion_trimap_u8(alpha, fg_w, bg_w)
+
+
 def _blur(mask01: np.ndarray, ksize: int) -> np.ndarray:
     # sigma 0: OpenCV derives it from the kernel size, as both reference codes do.
     out = cv2.GaussianBlur(mask01.astype(np.float32), (ksize, ksize), 0)
