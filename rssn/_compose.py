@@ -532,6 +532,9 @@ class _DoneCounter:
     composites it has not seen (so a resumed run shows what was already complete
     at once). When a task's result arrives, :meth:`finish` counts the rest of its
     composites (failed ones included), so the bar ends exactly at the total.
+    The pause between listings is at least 20 times the last listing's duration,
+    so that on a run of 100k composites the driver takes at most ~5% of a core
+    from the workers.
     """
 
     def __init__(self, out: Path, tasks: list[_Task], advance, interval: float = 0.5):
@@ -567,8 +570,11 @@ class _DoneCounter:
             self.advance(len(rest))
 
     def _run(self) -> None:
-        while not self.stopping.wait(self.interval):
+        pause = self.interval
+        while not self.stopping.wait(pause):
+            t0 = time.perf_counter()
             self.scan()
+            pause = max(self.interval, 20 * (time.perf_counter() - t0))
 
     def start(self) -> None:
         self.scan()
