@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import rssn
 import trimaps
+from rssn._cache import DiskCache
 from rssn._compose import ComposeConfig, compose
 from trimaps.io import write_image
 
@@ -114,11 +115,10 @@ def main() -> None:
         png_cache = tmp / "out" / "cache"
         # the same entries as raw arrays: what `rssn compose --cache-format npy` writes
         cache = tmp / "npy_cache"
-        for entry in png_cache.rglob("*.png"):
-            target = cache / entry.relative_to(png_cache).with_suffix(".npy")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            img = cv2.imread(str(entry), cv2.IMREAD_UNCHANGED)
-            np.save(target, cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if img.ndim == 3 else img)
+        png, npy = DiskCache(png_cache), DiskCache(cache, "npy")
+        for entry in png_cache.glob("*/*/*.png"):  # <step>/<key[:2]>/<key>.png
+            step, key = entry.parent.parent.name, entry.stem
+            npy._store(step, key, png._load(step, key))
         # later epochs deal other backgrounds: complete the npy cache for all of them
         t0 = time.perf_counter()
         pre = rssn.prefill(fg_root, bg_root, cache, params, workers=2, cache_format="npy")

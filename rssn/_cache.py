@@ -106,12 +106,16 @@ class DiskCache:
         result = compute()
         self.computed += 1
         try:
-            if self.fmt == "npy":
-                buf = io.BytesIO()
-                np.save(buf, np.ascontiguousarray(result), allow_pickle=False)
-                atomic_write_bytes(self.path(step, key), buf.getvalue())
-            else:
-                write_image(self.path(step, key), result)
+            self._store(step, key, result)
         except OSError:  # a full or read-only disk costs speed, not correctness
             pass
         return result
+
+    def _store(self, step: str, key: str, data: np.ndarray) -> None:
+        """Write an entry atomically in this cache's format."""
+        if self.fmt == "npy":
+            buf = io.BytesIO()
+            np.save(buf, np.ascontiguousarray(data), allow_pickle=False)
+            atomic_write_bytes(self.path(step, key), buf.getvalue())
+        else:
+            write_image(self.path(step, key), data)
