@@ -575,3 +575,26 @@ def test_compose_with_the_bar_shown_ends_at_the_total(small_set, small_bgs, tmp_
     assert summary.written == 6
     err = capsys.readouterr().err
     assert "composing" in err and "6/6" in err
+
+
+def test_prefill_names_bad_inputs_before_any_work_or_skips_them(small_set, small_bgs, tmp_path):
+    import shutil
+
+    from rssn._compose import ComposeError
+    from rssn._prefill import prefill
+
+    fg = tmp_path / "fg"
+    shutil.copytree(small_set, fg)
+    stray = fg / "fg" / "stray.png"
+    shutil.copyfile(next((fg / "fg").glob("*.png")), stray)  # a foreground without a matte
+    params = Params(denoise_method="nlm")
+    with pytest.raises(ComposeError) as err:
+        prefill(fg, small_bgs, tmp_path / "cache", params)
+    assert any(str(stray) in line and "no matte" in line for line in err.value.lines)
+    assert not (tmp_path / "cache").exists()  # nothing done
+    done = prefill(fg, small_bgs, tmp_path / "cache", params, on_error="skip")
+    assert done.foregrounds == 3 and done.computed == 3 + 4
+    assert len(done.errors) == 1 and str(stray) in done.errors[0]
+    result = run("prefill", "--fg", fg, "--bg", small_bgs, "--cache", tmp_path / "c2",
+                 "--denoise-method", "nlm", "-q")  # fmt: skip
+    assert result.exit_code == 2 and "stray.png" in result.output
